@@ -1,0 +1,1 @@
+"""Database adapter: SQLAlchemy 2 Core tables, engine set-up, repositories, migrations."""

@@ -1,0 +1,98 @@
+"""What queries and commands answer: frozen records, safe to hand to any entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Expiring:
+    date: dt.date
+    points: int
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One enrollment's figures as of a date (all zero, program None, with no enrollment)."""
+
+    program: str | None
+    program_name: str | None
+    as_of: dt.date
+    pending: int = 0
+    available: int = 0
+    earned: int = 0
+    adjusted: int = 0
+    used: int = 0
+    expired: int = 0
+    forfeited: int = 0
+    value: Decimal | None = None  # points_bank: available x point_value
+    expiring: list[Expiring] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CreditMemoView:
+    id: int
+    amount: Decimal
+    remaining: Decimal
+    reason: str | None
+    store: int | None
+    issued_on: dt.date
+    expires: dt.date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class CouponView:
+    id: int
+    amount: Decimal
+    issued_on: dt.date
+    expires: dt.date | None
+    status: str
+    applied: Decimal | None
+    forfeited: Decimal | None
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: str
+    name: str
+    email: str | None
+    type: str | None
+    status: str | None
+    price_group: str | None
+    balance: Balance
+    credit_memos: list[CreditMemoView]
+    coupons: list[CouponView]
+    notes: list[str]
+    cards: list[tuple[str, bool]]
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    id: str
+    store: int
+    customer: str | None
+    date: dt.date
+    type: str
+    status: str
+    subtotal: Decimal
+    loyalty_discount: Decimal
+    tax: Decimal
+    total: Decimal
+    redeemed_rewards: Decimal
+    credit_applied: Decimal
+    paid: Decimal
+    eligible_amount: Decimal
+    points: int
+    accrued: bool
+    receipt_lines: list[tuple[str, Decimal]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to a write: what it did, for CLI and API output."""
+
+    message: str
+    data: dict[str, object] = field(default_factory=dict)
