@@ -2,20 +2,39 @@
 
 Each write runs in one unit of work (all or nothing) and refuses bad input with a
 `PatronageError`. Bodies are the models of `inputs.py`, or plain mappings with the same
-keys (parsed here, so a value a POS got wrong becomes an `invalid` refusal). A command
-without a `date` takes the clock's today.
+keys (parsed by the handler, so a value a POS got wrong becomes an `invalid` refusal).
+A command without a `date` takes the clock's today.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
+from patronage.service import (
+    adjustments,
+    awards_manual,
+    enrollment,
+    invoices,
+    maintenance,
+    queries,
+    returns,
+    setup,
+)
 from patronage.service.clock import Clock, SystemClock
+from patronage.service.uow import Tx, unit_of_work
 from patronage.service.views import Balance, CustomerView, InvoiceView, Outcome
+
+T = TypeVar("T")
+
+
+def _plain(body: Any) -> Any:
+    return body.model_dump(exclude_unset=True) if isinstance(body, BaseModel) else body
 
 
 class Patronage:
@@ -23,43 +42,119 @@ class Patronage:
         self.engine = engine
         self.clock = clock or SystemClock()
 
+    def run(self, fn: Callable[[Tx], T], user: str | None = None) -> T:
+        with unit_of_work(self.engine, self.clock, user=user) as tx:
+            return fn(tx)
+
+    def read(self, fn: Callable[[Tx], T]) -> T:
+        """Run a query; nothing it does is kept."""
+        with self.engine.connect() as conn:
+            from patronage.adapters.db.repository import Repository
+
+            tx = Tx(Repository(conn), self.clock.today(), self.clock.now())
+            try:
+                return fn(tx)
+            finally:
+                conn.rollback()
+
     # --- set-up ------------------------------------------------------------------------
-    def configure_shop(self, body: Any) -> Outcome: ...  # ShopIn: upsert shop and its lists
-    def put_program(self, body: Any) -> Outcome: ...  # ProgramIn: create or replace
-    def change_program(self, program_id: str, changes: dict[str, Any]) -> Outcome: ...
-    def open_program(self, program_id: str) -> Outcome: ...
-    def close_program(self, program_id: str) -> Outcome: ...
-    def put_customer(self, body: Any) -> Outcome: ...  # CustomerIn
+    def configure_shop(self, body: Any) -> Outcome:
+        return Outcome(self.run(lambda tx: setup.configure_shop(tx, _plain(body))))
+
+    def put_program(self, body: Any) -> Outcome:
+        return Outcome(self.run(lambda tx: setup.put_program(tx, _plain(body))))
+
+    def change_program(self, program_id: str, changes: dict[str, Any]) -> Outcome:
+        return Outcome(self.run(lambda tx: setup.change_program(tx, program_id, changes)))
+
+    def open_program(self, program_id: str) -> Outcome:
+        return Outcome(self.run(lambda tx: setup.set_program_status(tx, program_id, "open")))
+
+    def close_program(self, program_id: str) -> Outcome:
+        return Outcome(self.run(lambda tx: setup.set_program_status(tx, program_id, "closed")))
+
+    def put_customer(self, body: Any) -> Outcome:
+        return Outcome(self.run(lambda tx: setup.put_customer(tx, _plain(body))))
 
     # --- enrollment and cards ------------------------------------------------------------
-    def enroll(self, body: Any) -> Outcome: ...  # EnrollIn
-    def unenroll(self, body: Any) -> Outcome: ...  # UnenrollIn
-    def preview_mass_enroll(self, body: Any) -> list[str]: ...  # MassEnrollIn -> customer ids
-    def mass_enroll(self, body: Any) -> Outcome: ...  # data: enrolled, skipped, failed
-    def preview_mass_unenroll(self, body: Any) -> list[str]: ...
-    def mass_unenroll(self, body: Any) -> Outcome: ...
-    def card(self, body: Any) -> Outcome: ...  # CardIn: add or deactivate
-    def find_by_card(self, number: str) -> str: ...  # the customer id
+    def enroll(self, body: Any) -> Outcome:
+        return Outcome(self.run(lambda tx: enrollment.enroll(tx, _plain(body))))
+
+    def unenroll(self, body: Any) -> Outcome:
+        return Outcome(self.run(lambda tx: enrollment.unenroll(tx, _plain(body))))
+
+    def preview_mass_enroll(self, body: Any) -> list[str]:
+        return self.read(lambda tx: enrollment.preview_mass_enroll(tx, _plain(body)))
+
+    def mass_enroll(self, body: Any) -> Outcome:
+        data = self.run(lambda tx: enrollment.mass_enroll(tx, _plain(body)))
+        return Outcome(f"enrolled {data['enrolled']}, skipped {data['skipped']}, "
+                       f"failed {data['failed']}", data)
+
+    def preview_mass_unenroll(self, body: Any) -> list[str]:
+        return self.read(lambda tx: enrollment.preview_mass_unenroll(tx, _plain(body)))
+
+    def mass_unenroll(self, body: Any) -> Outcome:
+        data = self.run(lambda tx: enrollment.mass_unenroll(tx, _plain(body)))
+        return Outcome(f"unenrolled {data['unenrolled']}, skipped {data['skipped']}, "
+                       f"failed {data['failed']}", data)
+
+    def card(self, body: Any) -> Outcome:
+        return Outcome(self.run(lambda tx: enrollment.card(tx, _plain(body))))
+
+    def find_by_card(self, number: str) -> str:
+        return self.read(lambda tx: enrollment.find_by_card(tx, number))
 
     # --- POS documents -------------------------------------------------------------------
-    def post_invoice(self, body: Any) -> InvoiceView: ...
-    def post_payment(self, body: Any) -> InvoiceView: ...
-    def post_return(self, body: Any) -> Outcome: ...
-    def void_invoice(self, body: Any) -> InvoiceView: ...
-    def convert_layaway(self, body: Any) -> InvoiceView: ...
-    def quote(self, body: Any) -> dict[str, Any]: ...  # changes nothing (C1)
+    def post_invoice(self, body: Any) -> InvoiceView:
+        return self.run(lambda tx: queries.invoice_by_pk(tx, invoices.post_invoice(tx, _plain(body))))
 
-    # --- balances ----------------------------------------------------------------------
-    def adjust(self, body: Any) -> Outcome: ...
+    def post_payment(self, body: Any) -> InvoiceView:
+        return self.run(lambda tx: queries.invoice_by_pk(tx, invoices.post_payment(tx, _plain(body))))
 
-    # --- daily run and awards --------------------------------------------------------------
-    def run_maintenance(self, body: Any) -> Outcome: ...  # MaintenanceIn
-    def preview_awards(self, body: Any) -> list[dict[str, Any]]: ...  # ProcessAwardsIn
-    def process_awards(self, body: Any) -> Outcome: ...
+    def post_return(self, body: Any) -> Outcome:
+        data = self.run(lambda tx: returns.post_return(tx, _plain(body)))
+        return Outcome(f"return {data['return']}: {data['points_taken']} points taken", data)
 
-    # --- queries -----------------------------------------------------------------------
-    def balance(self, customer_id: str, as_of: dt.date | None = None) -> Balance: ...
-    def customer(self, customer_id: str, as_of: dt.date | None = None) -> CustomerView: ...
-    def invoice(self, invoice_id: str, store: int | None = None) -> InvoiceView: ...
-    def journal_balances(self) -> dict[str, Decimal]: ...  # account -> debits - credits
-    def outbox_count(self) -> int: ...
+    def void_invoice(self, body: Any) -> InvoiceView:
+        return self.run(lambda tx: queries.invoice_by_pk(tx, returns.void_invoice(tx, _plain(body))))
+
+    def convert_layaway(self, body: Any) -> InvoiceView:
+        return self.run(
+            lambda tx: queries.invoice_by_pk(tx, invoices.convert_layaway(tx, _plain(body))))
+
+    def quote(self, body: Any) -> dict[str, Any]:
+        return self.read(lambda tx: invoices.quote(tx, _plain(body)))
+
+    # --- balances ------------------------------------------------------------------------
+    def adjust(self, body: Any) -> Outcome:
+        data = self.run(lambda tx: adjustments.adjust(tx, _plain(body)))
+        return Outcome(f"adjusted by {data['points']} points", data)
+
+    # --- daily run and awards ------------------------------------------------------------
+    def run_maintenance(self, body: Any = None) -> Outcome:
+        data = self.run(lambda tx: maintenance.run(tx, _plain(body) or {}))
+        return Outcome(f"maintenance ran {data['days']} day(s) to {data['to']}", data)
+
+    def preview_awards(self, body: Any) -> list[dict[str, Any]]:
+        return self.read(lambda tx: awards_manual.preview(tx, _plain(body)))
+
+    def process_awards(self, body: Any) -> Outcome:
+        data = self.run(lambda tx: awards_manual.process(tx, _plain(body)))
+        return Outcome(f"processed {data['customers']} customer(s), {data['awards']} award(s)", data)
+
+    # --- queries -------------------------------------------------------------------------
+    def balance(self, customer_id: str, as_of: dt.date | None = None) -> Balance:
+        return self.read(lambda tx: queries.balance(tx, customer_id, as_of))
+
+    def customer(self, customer_id: str, as_of: dt.date | None = None) -> CustomerView:
+        return self.read(lambda tx: queries.customer(tx, customer_id, as_of))
+
+    def invoice(self, invoice_id: str, store: int | None = None) -> InvoiceView:
+        return self.read(lambda tx: queries.invoice(tx, invoice_id, store))
+
+    def journal_balances(self) -> dict[str, Decimal]:
+        return self.read(lambda tx: tx.repo.account_balances())
+
+    def outbox_count(self) -> int:
+        return self.read(lambda tx: tx.repo.outbox_count())

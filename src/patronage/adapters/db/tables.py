@@ -202,9 +202,11 @@ enrollments = Table(
     Column("status", String(10), nullable=False),  # open | closed
     Column("closed_on", Date),
     Column("period_start", Date),  # program_end: start of the open period
+    Column("period_end", Date),  # program_end: the day the open period is evaluated
     Column("debt", BigInteger, nullable=False, default=0),  # cache: sum of lot-less entries
     Index("ix_enrollments_customer_status", "customer_id", "status"),
     Index("ix_enrollments_program_status", "program_id", "status"),
+    Index("ix_enrollments_period_end", "period_end"),
 )
 
 invoices = Table(

@@ -1,0 +1,312 @@
+"""The books: lots, ledger entries, POS documents, credit memos, coupons, journal, outbox.
+
+Append-only history plus the caches (lot remaining, enrollment debt, memo remaining) that
+are updated in the same statement batch as the entries they sum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, and_, func, insert, or_, select, type_coerce, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from patronage.adapters.db import tables as t
+from patronage.core.journal import Posting
+from patronage.core.lots import LotState
+from patronage.core.money import from_cents
+
+
+class Books:
+    conn: Connection
+
+    def one(self, stmt: Any) -> RowMapping | None:
+        return self.conn.execute(stmt).mappings().first()
+
+    def all(self, stmt: Any) -> list[RowMapping]:
+        return list(self.conn.execute(stmt).mappings())
+
+    # --- lots and ledger --------------------------------------------------------------------
+    def lots(self, enrollment_id: int, positive_only: bool = True) -> list[LotState]:
+        stmt = select(t.lots).where(t.lots.c.enrollment_id == enrollment_id)
+        if positive_only:
+            stmt = stmt.where(t.lots.c.remaining > 0)
+        return [
+            LotState(r["id"], r["accrual_date"], r["available_on"], r["expires_on"], r["remaining"])
+            for r in self.all(stmt.order_by(t.lots.c.id))
+        ]
+
+    def lot(self, lot_id: int) -> RowMapping | None:
+        return self.one(select(t.lots).where(t.lots.c.id == lot_id))
+
+    def insert_lot(self, enrollment: RowMapping, source: str, invoice_id: int | None,
+                   accrual: dt.date, available_on: dt.date, expires_on: dt.date | None) -> int:
+        result = self.conn.execute(insert(t.lots).values(
+            enrollment_id=enrollment["id"], customer_id=enrollment["customer_id"], source=source,
+            invoice_id=invoice_id, accrual_date=accrual, available_on=available_on,
+            expires_on=expires_on, points=0, remaining=0,
+        ))
+        return int(result.inserted_primary_key[0])
+
+    def entry(self, enrollment: RowMapping, day: dt.date, kind: str, points: int,
+              lot_id: int | None, at: dt.datetime, **refs: Any) -> None:
+        """Append one ledger entry and move the cache it belongs to (lot or debt)."""
+        if points == 0:
+            return
+        self.conn.execute(insert(t.ledger).values(
+            enrollment_id=enrollment["id"], customer_id=enrollment["customer_id"], date=day,
+            kind=kind, points=points, lot_id=lot_id, recorded_at=at, **refs,
+        ))
+        if lot_id is None:
+            self.conn.execute(update(t.enrollments).where(t.enrollments.c.id == enrollment["id"])
+                              .values(debt=t.enrollments.c.debt + points))
+        else:
+            values: dict[str, Any] = {"remaining": t.lots.c.remaining + points}
+            if kind in ("accrual", "adjustment"):
+                values["points"] = t.lots.c.points + points
+            self.conn.execute(update(t.lots).where(t.lots.c.id == lot_id).values(**values))
+
+    def debt(self, enrollment_id: int) -> int:
+        return int(self.conn.execute(
+            select(t.enrollments.c.debt).where(t.enrollments.c.id == enrollment_id)
+        ).scalar() or 0)
+
+    def totals_by_kind(self, enrollment_id: int, as_of: dt.date) -> dict[str, int]:
+        rows = self.conn.execute(
+            select(t.ledger.c.kind, func.sum(t.ledger.c.points))
+            .where(and_(t.ledger.c.enrollment_id == enrollment_id, t.ledger.c.date <= as_of))
+            .group_by(t.ledger.c.kind)
+        )
+        return {kind: int(total or 0) for kind, total in rows}
+
+    def lots_as_of(self, enrollment_id: int, as_of: dt.date) -> tuple[list[LotState], int]:
+        """Lots with their remaining points as of a past day, and the debt then (from entries)."""
+        rows = self.conn.execute(
+            select(t.ledger.c.lot_id, func.sum(t.ledger.c.points))
+            .where(and_(t.ledger.c.enrollment_id == enrollment_id, t.ledger.c.date <= as_of))
+            .group_by(t.ledger.c.lot_id)
+        ).all()
+        sums = {lot_id: int(total or 0) for lot_id, total in rows}
+        lots = [
+            LotState(lot.id, lot.accrual_date, lot.available_on, lot.expires_on, sums.get(lot.id, 0))
+            for lot in self.lots(enrollment_id, positive_only=False)
+            if sums.get(lot.id, 0) > 0
+        ]
+        return lots, sums.get(None, 0)
+
+    def last_entry_date(self, enrollment_id: int) -> dt.date | None:
+        return self.conn.execute(
+            select(func.max(t.ledger.c.date)).where(t.ledger.c.enrollment_id == enrollment_id)
+        ).scalar()
+
+    def entries(self, **where: Any) -> list[RowMapping]:
+        stmt = select(t.ledger)
+        for key, value in where.items():
+            stmt = stmt.where(t.ledger.c[key] == value)
+        return self.all(stmt.order_by(t.ledger.c.id))
+
+    def set_lot_expiry(self, lot_id: int, expires_on: dt.date | None) -> None:
+        self.conn.execute(update(t.lots).where(t.lots.c.id == lot_id).values(expires_on=expires_on))
+
+    # --- POS documents ------------------------------------------------------------------
+    def find_invoice(self, external_id: str, store: int | None = None,
+                     lock: bool = False) -> RowMapping | None:
+        stmt = select(t.invoices).where(t.invoices.c.external_id == external_id)
+        rows = self.all(stmt)
+        if store is not None and len(rows) > 1:
+            rows = [r for r in rows if r["store_id"] == store]
+        return rows[0] if rows else None
+
+    def invoice_by_pk(self, pk: int) -> RowMapping | None:
+        return self.one(select(t.invoices).where(t.invoices.c.id == pk))
+
+    def insert_invoice(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(t.invoices).values(**values)).inserted_primary_key[0])
+
+    def update_invoice(self, pk: int, **values: Any) -> None:
+        self.conn.execute(update(t.invoices).where(t.invoices.c.id == pk).values(**values))
+
+    def invoice_lines(self, pk: int) -> list[RowMapping]:
+        return self.all(select(t.invoice_lines).where(t.invoice_lines.c.invoice_id == pk)
+                        .order_by(t.invoice_lines.c.line_no))
+
+    def insert_lines(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(t.invoice_lines), rows)
+
+    def set_line_eligible(self, pk: int, line_no: int) -> None:
+        il = t.invoice_lines
+        self.conn.execute(update(il).where(and_(il.c.invoice_id == pk, il.c.line_no == line_no))
+                          .values(eligible=True))
+
+    def set_returned_qty(self, pk: int, line_no: int, qty: Decimal) -> None:
+        il = t.invoice_lines
+        self.conn.execute(update(il).where(and_(il.c.invoice_id == pk, il.c.line_no == line_no))
+                          .values(returned_qty=qty))
+
+    def find_payment(self, store: int, external_id: str) -> RowMapping | None:
+        p = t.payments
+        return self.one(select(p).where(and_(p.c.store_id == store, p.c.external_id == external_id)))
+
+    def insert_payment(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.payments).values(**values))
+
+    def payments_of(self, pk: int) -> list[RowMapping]:
+        return self.all(select(t.payments).where(t.payments.c.invoice_id == pk)
+                        .order_by(t.payments.c.id))
+
+    def find_return(self, store: int, external_id: str) -> RowMapping | None:
+        r = t.returns
+        return self.one(select(r).where(and_(r.c.store_id == store, r.c.external_id == external_id)))
+
+    def insert_return(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> int:
+        pk = int(self.conn.execute(insert(t.returns).values(**values)).inserted_primary_key[0])
+        self.conn.execute(insert(t.return_lines), [{**line, "return_id": pk} for line in lines])
+        return pk
+
+    # --- awards, credit memos, coupons -------------------------------------------------------
+    def insert_award(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(t.awards).values(**values)).inserted_primary_key[0])
+
+    def award(self, award_id: int) -> RowMapping | None:
+        return self.one(select(t.awards).where(t.awards.c.id == award_id))
+
+    def set_award_status(self, award_id: int, status: str) -> None:
+        self.conn.execute(update(t.awards).where(t.awards.c.id == award_id).values(status=status))
+
+    def insert_memo(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(t.credit_memos).values(**values))
+                   .inserted_primary_key[0])
+
+    def memos(self, customer_id: str) -> list[RowMapping]:
+        m = t.credit_memos
+        return self.all(select(m).where(m.c.customer_id == customer_id).order_by(m.c.id))
+
+    def memo(self, memo_id: int) -> RowMapping | None:
+        return self.one(select(t.credit_memos).where(t.credit_memos.c.id == memo_id))
+
+    def memos_of_award(self, award_id: int) -> list[RowMapping]:
+        return self.all(select(t.credit_memos).where(t.credit_memos.c.award_id == award_id))
+
+    def use_memo(self, memo: RowMapping, invoice_id: int | None, day: dt.date,
+                 amount: Decimal, status: str | None = None) -> None:
+        """Record a use (or a negative restore) and move the memo's remaining cache."""
+        self.conn.execute(insert(t.credit_memo_uses).values(
+            memo_id=memo["id"], invoice_id=invoice_id, date=day, amount=amount))
+        remaining = memo["remaining"] - amount
+        new_status = status or ("used" if remaining == 0 else "open")
+        self.conn.execute(update(t.credit_memos).where(t.credit_memos.c.id == memo["id"])
+                          .values(remaining=remaining, status=new_status))
+
+    def memo_uses_of_invoice(self, invoice_id: int) -> list[RowMapping]:
+        return self.all(select(t.credit_memo_uses)
+                        .where(t.credit_memo_uses.c.invoice_id == invoice_id))
+
+    def set_memo_status(self, memo_id: int, status: str) -> None:
+        self.conn.execute(update(t.credit_memos).where(t.credit_memos.c.id == memo_id)
+                          .values(status=status))
+
+    def memos_expiring(self, day: dt.date) -> list[RowMapping]:
+        m = t.credit_memos
+        return self.all(select(m).where(and_(m.c.status == "open", m.c.expires_on <= day))
+                        .order_by(m.c.id))
+
+    def insert_coupon(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(t.coupons).values(**values)).inserted_primary_key[0])
+
+    def coupons(self, customer_id: str) -> list[RowMapping]:
+        c = t.coupons
+        return self.all(select(c).where(c.c.customer_id == customer_id).order_by(c.c.id))
+
+    def update_coupon(self, coupon_id: int, **values: Any) -> None:
+        self.conn.execute(update(t.coupons).where(t.coupons.c.id == coupon_id).values(**values))
+
+    def coupons_expiring(self, day: dt.date) -> list[RowMapping]:
+        c = t.coupons
+        return self.all(select(c).where(and_(c.c.status == "open", c.c.expires_on <= day)))
+
+    # --- journal, outbox, events -----------------------------------------------------------
+    def journal(self, day: dt.date, kind: str, postings: list[Posting], memo: str,
+                reference: str | None = None, customer_id: str | None = None) -> None:
+        postings = [p for p in postings if p.debit or p.credit]
+        if not postings:
+            return
+        entry = self.conn.execute(insert(t.journal_entries).values(
+            date=day, kind=kind, memo=memo, reference=reference, customer_id=customer_id))
+        entry_id = entry.inserted_primary_key[0]
+        self.conn.execute(insert(t.journal_postings), [
+            {"entry_id": entry_id, "account": p.account, "debit": p.debit, "credit": p.credit}
+            for p in postings
+        ])
+
+    def account_balances(self) -> dict[str, Decimal]:
+        jp = t.journal_postings
+        cents = (type_coerce(jp.c.debit, BigInteger), type_coerce(jp.c.credit, BigInteger))
+        rows = self.conn.execute(
+            select(jp.c.account, func.sum(cents[0]), func.sum(cents[1])).group_by(jp.c.account)
+        ).all()
+        return {acct: from_cents(int(d or 0) - int(c or 0)) for acct, d, c in rows}
+
+    def enqueue(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.outbox).values(status="queued", attempts=0, **values))
+
+    def outbox_count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.outbox)).scalar() or 0)
+
+    def record_event(self, kind: str, day: dt.date, customer_id: str | None,
+                     payload: dict[str, Any], at: dt.datetime) -> None:
+        self.conn.execute(insert(t.events).values(
+            type=kind, date=day, customer_id=customer_id, payload=payload, recorded_at=at))
+
+    # --- maintenance ---------------------------------------------------------------------
+    def last_done_day(self) -> dt.date | None:
+        return self.conn.execute(select(func.max(t.maintenance_days.c.day))).scalar()
+
+    def mark_day(self, day: dt.date, run_id: int) -> None:
+        self.conn.execute(insert(t.maintenance_days).values(day=day, run_id=run_id))
+
+    def insert_run(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(t.maintenance_runs).values(**values))
+                   .inserted_primary_key[0])
+
+    def update_run(self, run_id: int, summary: dict[str, Any]) -> None:
+        self.conn.execute(update(t.maintenance_runs).where(t.maintenance_runs.c.id == run_id)
+                          .values(summary=summary))
+
+    def lots_expiring(self, day: dt.date) -> list[RowMapping]:
+        lots = t.lots
+        return self.all(select(lots).where(and_(lots.c.remaining > 0, lots.c.expires_on <= day))
+                        .order_by(lots.c.id))
+
+    def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
+        e, lots = t.enrollments, t.lots
+        stmt = (
+            select(e.c.id).distinct().join(lots, lots.c.enrollment_id == e.c.id)
+            .where(and_(e.c.debt < 0, lots.c.remaining > 0, lots.c.available_on <= day,
+                        or_(lots.c.expires_on.is_(None), lots.c.expires_on > day)))
+        )
+        return [r[0] for r in self.conn.execute(stmt)]
+
+    def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
+        """Open enrollments of a program whose available points on `day` reach `level`."""
+        e, lots = t.enrollments, t.lots
+        avail = (
+            select(lots.c.enrollment_id, func.sum(lots.c.remaining).label("pts"))
+            .where(and_(lots.c.remaining > 0, lots.c.available_on <= day,
+                        or_(lots.c.expires_on.is_(None), lots.c.expires_on > day)))
+            .group_by(lots.c.enrollment_id).subquery()
+        )
+        stmt = (
+            select(e.c.id).join(avail, avail.c.enrollment_id == e.c.id)
+            .where(and_(e.c.program_id == program_id, e.c.status == "open",
+                        avail.c.pts + e.c.debt >= level))
+            .order_by(e.c.id)
+        )
+        return [r[0] for r in self.conn.execute(stmt)]
+
+    def enrollments_with_period_due(self, program_id: str, day: dt.date) -> list[RowMapping]:
+        e = t.enrollments
+        return self.all(select(e).where(and_(e.c.program_id == program_id, e.c.status == "open",
+                                             e.c.period_end <= day)).order_by(e.c.id))

@@ -1,0 +1,272 @@
+"""Reference data: shop settings, stores, customers, cards, programs, enrollments.
+
+Reads and writes rows; holds no rules. Programs come back as the core's `Program` value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from patronage.adapters.db import tables as t
+from patronage.adapters.db.books import Books
+from patronage.core.programs import (
+    Award,
+    Coupon,
+    CreditMemo,
+    Filter,
+    Multiplier,
+    Notify,
+    Program,
+    Tier,
+)
+
+FILTER_LISTS = (
+    "transaction_types", "stores", "job_types", "vendors", "manufacturers", "product_lines",
+    "sub_departments", "item_types", "items", "exclude_item_types",
+)
+
+
+class Repository(Books):
+    """All reads and writes of one unit of work, on one connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def one(self, stmt: Any) -> RowMapping | None:
+        return self.conn.execute(stmt).mappings().first()
+
+    def all(self, stmt: Any) -> list[RowMapping]:
+        return list(self.conn.execute(stmt).mappings())
+
+    # --- shop --------------------------------------------------------------------------
+    def shop(self) -> RowMapping | None:
+        return self.one(select(t.shop).where(t.shop.c.id == 1))
+
+    def save_shop(self, values: dict[str, Any]) -> None:
+        if self.shop() is None:
+            self.conn.execute(insert(t.shop).values(id=1, **values))
+        else:
+            self.conn.execute(update(t.shop).where(t.shop.c.id == 1).values(**values))
+
+    def note_activity(self, day: dt.date) -> None:
+        row = self.shop()
+        if row is None:
+            self.save_shop({"first_activity": day})
+        elif row["first_activity"] is None or day < row["first_activity"]:
+            self.conn.execute(update(t.shop).where(t.shop.c.id == 1).values(first_activity=day))
+
+    def upsert(self, table: t.Table, key: str, values: dict[str, Any]) -> None:
+        col = table.c[key]
+        if self.one(select(col).where(col == values[key])) is None:
+            self.conn.execute(insert(table).values(**values))
+        else:
+            self.conn.execute(update(table).where(col == values[key]).values(**values))
+
+    def store(self, store_id: int) -> RowMapping | None:
+        return self.one(select(t.stores).where(t.stores.c.id == store_id))
+
+    def lowest_active_store(self) -> int | None:
+        return self.conn.execute(
+            select(func.min(t.stores.c.id)).where(t.stores.c.active.is_(True))
+        ).scalar()
+
+    def status_included(self, code: str | None) -> bool:
+        if code is None:
+            return True
+        row = self.one(select(t.statuses).where(t.statuses.c.code == code))
+        return True if row is None else bool(row["include_in_loyalty"])
+
+    def reason(self, code: str) -> RowMapping | None:
+        return self.one(select(t.reasons).where(t.reasons.c.code == code))
+
+    def price_group(self, code: str) -> RowMapping | None:
+        return self.one(select(t.price_groups).where(t.price_groups.c.code == code))
+
+    def employees(self, ids: list[str]) -> list[RowMapping]:
+        return self.all(select(t.employees).where(t.employees.c.id.in_(ids)))
+
+    def subscribers(self, event: str) -> list[str]:
+        rows = self.all(select(t.event_subscribers).where(t.event_subscribers.c.event == event))
+        return [r["email"] for r in rows]
+
+    # --- customers and cards ------------------------------------------------------------
+    def customer(self, customer_id: str, lock: bool = False) -> RowMapping | None:
+        stmt = select(t.customers).where(t.customers.c.id == customer_id)
+        if lock and self.conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        return self.one(stmt)
+
+    def set_price_group(self, customer_id: str, code: str | None) -> None:
+        self.conn.execute(
+            update(t.customers).where(t.customers.c.id == customer_id).values(price_group=code)
+        )
+
+    def add_note(self, customer_id: str, day: dt.date, text: str, user: str | None) -> None:
+        self.conn.execute(
+            insert(t.customer_notes).values(customer_id=customer_id, date=day, text=text, user=user)
+        )
+
+    def notes(self, customer_id: str) -> list[str]:
+        rows = self.all(
+            select(t.customer_notes.c.text)
+            .where(t.customer_notes.c.customer_id == customer_id)
+            .order_by(t.customer_notes.c.id)
+        )
+        return [r["text"] for r in rows]
+
+    def card(self, number: str) -> RowMapping | None:
+        return self.one(select(t.cards).where(t.cards.c.number == number))
+
+    def cards_of(self, customer_id: str) -> list[RowMapping]:
+        return self.all(select(t.cards).where(t.cards.c.customer_id == customer_id))
+
+    # --- programs ------------------------------------------------------------------------
+    def program(self, program_id: str) -> Program | None:
+        row = self.one(select(t.programs).where(t.programs.c.id == program_id))
+        return None if row is None else self._program(row)
+
+    def programs(self) -> list[Program]:
+        return [self._program(r) for r in self.all(select(t.programs).order_by(t.programs.c.id))]
+
+    def _program(self, row: RowMapping) -> Program:
+        pid = row["id"]
+        filters = self.all(
+            select(t.program_filters).where(t.program_filters.c.program_id == pid)
+            .order_by(t.program_filters.c.position)
+        )
+        rates = self.all(
+            select(t.program_rates).where(t.program_rates.c.program_id == pid)
+            .order_by(t.program_rates.c.position)
+        )
+        awards = self.all(
+            select(t.program_awards).where(t.program_awards.c.program_id == pid)
+            .order_by(t.program_awards.c.position)
+        )
+        settings = {k: row[k] for k in row.keys() if k != "version"}
+        settings["eligible_statuses"] = tuple(row["eligible_statuses"] or ())
+        return Program(
+            **settings,
+            filters=tuple(_filter(f) for f in filters),
+            multipliers=tuple(
+                Multiplier(
+                    name=r["name"] or "", currency_per_point=r["currency_per_point"],
+                    effective=r["effective"], expires=r["expires"],
+                    transaction_types=tuple(r["transaction_types"] or ()),
+                )
+                for r in rates if r["method"] == "multiplier"
+            ),
+            percent_tiers=tuple(
+                Tier(up_to=r["up_to"], percent=r["percent"])
+                for r in rates if r["method"] == "percent_tier"
+            ),
+            awards=tuple(_award(a) for a in awards),
+        )
+
+    def save_program(self, p: Program) -> None:
+        pid = p.id
+        for child in (t.program_filters, t.program_rates, t.program_awards):
+            self.conn.execute(delete(child).where(child.c.program_id == pid))
+        values = {c.name: getattr(p, c.name) for c in t.programs.columns if c.name != "version"}
+        values["eligible_statuses"] = list(p.eligible_statuses)
+        existing = self.one(select(t.programs.c.version).where(t.programs.c.id == pid))
+        if existing is None:
+            self.conn.execute(insert(t.programs).values(**values, version=1))
+        else:
+            self.conn.execute(
+                update(t.programs).where(t.programs.c.id == pid)
+                .values(**values, version=existing["version"] + 1)
+            )
+        for i, f in enumerate(p.filters):
+            criteria = {k: list(getattr(f, k)) for k in FILTER_LISTS}
+            criteria["min_qty"] = None if f.min_qty is None else str(f.min_qty)
+            self.conn.execute(insert(t.program_filters).values(
+                program_id=pid, position=i, name=f.name, effective=f.effective,
+                expires=f.expires, criteria=criteria,
+            ))
+        for i, m in enumerate(p.multipliers):
+            self.conn.execute(insert(t.program_rates).values(
+                program_id=pid, position=i, method="multiplier", name=m.name,
+                effective=m.effective, expires=m.expires,
+                transaction_types=list(m.transaction_types), currency_per_point=m.currency_per_point,
+            ))
+        for i, tier in enumerate(p.percent_tiers, start=len(p.multipliers)):
+            self.conn.execute(insert(t.program_rates).values(
+                program_id=pid, position=i, method="percent_tier", up_to=tier.up_to,
+                percent=tier.percent,
+            ))
+        for i, a in enumerate(p.awards):
+            self.conn.execute(insert(t.program_awards).values(
+                program_id=pid, position=i, name=a.name, effective=a.effective,
+                expires=a.expires, level=a.level, level_from=a.level_from, level_to=a.level_to,
+                actions=award_actions(a),
+            ))
+
+    # --- enrollments -----------------------------------------------------------------------
+    def open_enrollment(self, customer_id: str) -> RowMapping | None:
+        e = t.enrollments
+        return self.one(select(e).where(and_(e.c.customer_id == customer_id, e.c.status == "open")))
+
+    def enrollment(self, enrollment_id: int) -> RowMapping | None:
+        return self.one(select(t.enrollments).where(t.enrollments.c.id == enrollment_id))
+
+    def insert_enrollment(self, customer_id: str, program_id: str, start: dt.date,
+                          period: tuple[dt.date, dt.date] | None) -> int:
+        result = self.conn.execute(insert(t.enrollments).values(
+            customer_id=customer_id, program_id=program_id, start_date=start, status="open",
+            period_start=period[0] if period else None, period_end=period[1] if period else None,
+            debt=0,
+        ))
+        return int(result.inserted_primary_key[0])
+
+    def close_enrollment(self, enrollment_id: int, day: dt.date) -> None:
+        self.conn.execute(update(t.enrollments).where(t.enrollments.c.id == enrollment_id)
+                          .values(status="closed", closed_on=day))
+
+    def set_period(self, enrollment_id: int, period: tuple[dt.date, dt.date] | None) -> None:
+        self.conn.execute(update(t.enrollments).where(t.enrollments.c.id == enrollment_id).values(
+            period_start=period[0] if period else None, period_end=period[1] if period else None))
+
+
+def _filter(row: RowMapping) -> Filter:
+    c = row["criteria"]
+    return Filter(
+        name=row["name"], effective=row["effective"], expires=row["expires"],
+        min_qty=None if c.get("min_qty") is None else Decimal(c["min_qty"]),
+        **{k: tuple(c.get(k) or ()) for k in FILTER_LISTS},
+    )
+
+
+def award_actions(a: Award) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if a.credit_memo:
+        out["credit_memo"] = {"amount": str(a.credit_memo.amount),
+                              "expire_days": a.credit_memo.expire_days,
+                              "reason": a.credit_memo.reason}
+    if a.coupon:
+        out["coupon"] = {"amount": str(a.coupon.amount), "expire_days": a.coupon.expire_days}
+    if a.price_group:
+        out["price_group"] = a.price_group
+    if a.notify:
+        out["notify"] = {"employees": list(a.notify.employees), "subscribers": a.notify.subscribers,
+                         "letter_template": a.notify.letter_template}
+    return out
+
+
+def _award(row: RowMapping) -> Award:
+    acts = row["actions"]
+    cm, cp, nt = acts.get("credit_memo"), acts.get("coupon"), acts.get("notify")
+    return Award(
+        name=row["name"], effective=row["effective"], expires=row["expires"], level=row["level"],
+        level_from=row["level_from"], level_to=row["level_to"],
+        credit_memo=CreditMemo(Decimal(cm["amount"]), cm.get("expire_days"), cm.get("reason"))
+        if cm else None,
+        coupon=Coupon(Decimal(cp["amount"]), cp.get("expire_days")) if cp else None,
+        price_group=acts.get("price_group"),
+        notify=Notify(tuple(nt.get("employees") or ()), bool(nt.get("subscribers")),
+                      nt.get("letter_template")) if nt else None,
+    )

@@ -1,0 +1,141 @@
+"""Earning: which lines are eligible, the eligible amount, and the points (A2-A4).
+
+The rate in force on an invoice is captured as a `Rate`, stored with the invoice, so that
+returns and voids recompute with the rules of the invoice date (R1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from patronage.core.dates import in_effect
+from patronage.core.money import ZERO, floor_int, round_money
+from patronage.core.programs import Filter, Program
+
+NEVER_ELIGIBLE_ITEM_TYPES = frozenset({"gift_card"})
+NEVER_EARNING_TYPES = frozenset({"gift_card_sale", "layaway", "return"})
+
+
+@dataclass(frozen=True)
+class Line:
+    sku: str
+    item_type: str
+    qty: Decimal
+    price: Decimal
+    discount: Decimal = ZERO
+    product_line: str | None = None
+    sub_department: str | None = None
+    vendor: str | None = None
+    manufacturer: str | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return round_money(self.qty * self.price - self.discount)
+
+
+@dataclass(frozen=True)
+class Sale:
+    """What filters look at: the invoice's own facts."""
+
+    date: dt.date
+    type: str
+    store: int
+    job_type: str | None
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An earning rule frozen on an invoice: a multiplier, or percent tiers with a point value."""
+
+    currency_per_point: Decimal | None = None
+    tiers: tuple[tuple[Decimal | None, Decimal], ...] = ()
+    point_value: Decimal | None = None
+
+    def points(self, eligible: Decimal) -> int:
+        """A4: floor(amount / currency_per_point), or floor(amount x percent / 100 / value)."""
+        if eligible <= 0:
+            return 0
+        if self.currency_per_point is not None:
+            return floor_int(eligible / self.currency_per_point)
+        if self.tiers and self.point_value:
+            return floor_int(eligible * band_percent(self.tiers, eligible) / 100 / self.point_value)
+        return 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "currency_per_point": None if self.currency_per_point is None else str(self.currency_per_point),
+            "tiers": [[None if u is None else str(u), str(p)] for u, p in self.tiers],
+            "point_value": None if self.point_value is None else str(self.point_value),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object] | None) -> Rate:
+        if not data:
+            return cls()
+        cpp, pv, tiers = data.get("currency_per_point"), data.get("point_value"), data.get("tiers")
+        return cls(
+            currency_per_point=None if cpp is None else Decimal(str(cpp)),
+            tiers=tuple(
+                (None if u is None else Decimal(str(u)), Decimal(str(p)))
+                for u, p in (tiers or [])  # type: ignore[union-attr]
+            ),
+            point_value=None if pv is None else Decimal(str(pv)),
+        )
+
+
+def band_percent(tiers: tuple[tuple[Decimal | None, Decimal], ...], amount: Decimal) -> Decimal:
+    """The band whose range holds `amount` gives the rate; equal to up_to belongs to it."""
+    for up_to, percent in tiers:
+        if up_to is None or amount <= up_to:
+            return percent
+    return tiers[-1][1] if tiers else ZERO
+
+
+def filter_matches(f: Filter, sale: Sale, line: Line) -> bool:
+    if not in_effect(f.effective, f.expires, sale.date):
+        return False
+    checks: list[tuple[tuple[object, ...], object]] = [
+        (f.transaction_types, sale.type),
+        (f.stores, sale.store),
+        (f.job_types, sale.job_type),
+        (f.vendors, line.vendor),
+        (f.manufacturers, line.manufacturer),
+        (f.product_lines, line.product_line),
+        (f.sub_departments, line.sub_department),
+        (f.item_types, line.item_type),
+        (f.items, line.sku),
+    ]
+    if any(allowed and value not in allowed for allowed, value in checks):
+        return False
+    if line.item_type in f.exclude_item_types:
+        return False
+    return f.min_qty is None or line.qty >= f.min_qty
+
+
+def line_eligible(program: Program, sale: Sale, line: Line) -> bool:
+    """A2 and the filters: a line earns when it matches at least one filter in effect."""
+    if line.item_type in NEVER_ELIGIBLE_ITEM_TYPES:
+        return False
+    return any(filter_matches(f, sale, line) for f in program.filters)
+
+
+def rate_for(program: Program, sale: Sale) -> Rate:
+    """The earning rule in force for this sale (the most specific multiplier wins)."""
+    if program.percent_tiers:
+        return Rate(
+            tiers=tuple((t.up_to, t.percent) for t in program.percent_tiers),
+            point_value=program.point_value,
+        )
+    live = [m for m in program.multipliers if in_effect(m.effective, m.expires, sale.date)]
+    named = [m for m in live if sale.type in m.transaction_types]
+    general = [m for m in live if not m.transaction_types]
+    chosen = (named or general or [None])[0]
+    return Rate(currency_per_point=chosen.currency_per_point) if chosen else Rate()
+
+
+def eligible_amount(line_amounts: list[tuple[Decimal, bool]], loyalty_discount: Decimal) -> Decimal:
+    """A3: eligible lines less pre-tax loyalty discounts, never below zero; tax never earns."""
+    total = sum((amount for amount, eligible in line_amounts if eligible), ZERO)
+    return max(ZERO, total - loyalty_discount)

@@ -1,0 +1,57 @@
+"""Adjustments (J1-J4): points given, taken, a balance set, or expiry dates moved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patronage.adapters.db import tables as t
+from patronage.core.errors import PatronageError, Problem, not_found
+from patronage.service import awards, ledger
+from patronage.service.enrollment import need_customer
+from patronage.service.inputs import AdjustIn, parse
+from patronage.service.uow import Tx
+
+
+def adjust(tx: Tx, body: Any) -> dict[str, Any]:
+    b: AdjustIn = parse(AdjustIn, body)
+    day = b.date or tx.day
+    if b.points is not None and b.set_balance is not None:
+        raise PatronageError("invalid", "give points or set_balance, not both",
+                             [Problem("set_balance", "not with points")])
+    if b.id is not None:
+        done = tx.repo.one(t.adjustments.select().where(t.adjustments.c.external_id == b.id))
+        if done is not None:
+            return {"adjustment": b.id, "points": done["points"], "repeated": True}
+    need_customer(tx, b.customer, lock=True)
+    enrollment = tx.repo.open_enrollment(b.customer)
+    if enrollment is None:
+        raise PatronageError("not_enrolled", f"customer {b.customer!r} is not enrolled",
+                             [Problem("customer", "has no open enrollment")])
+    program = tx.repo.program(enrollment["program_id"])
+    if program is None:
+        raise not_found("program", enrollment["program_id"])
+    available = ledger.available_points(tx, enrollment["id"], day)
+    delta = b.set_balance - available if b.set_balance is not None else (b.points or 0)
+    refs = {"user": b.user, "reason": b.reason, "ref": f"adjustment {b.id or ''}".strip()}
+    if delta > 0:
+        ledger.accrue(tx, enrollment, program, delta, day, kind="adjustment", at_once=True,
+                      expires_on=b.expires, **refs)  # type: ignore[arg-type]
+    elif delta < 0:
+        if -delta > max(available, 0) and not b.allow_negative:
+            raise PatronageError(
+                "insufficient_points",
+                f"taking {-delta} points is more than the {available} available",
+                [Problem("points", f"at most {max(available, 0)} without allow_negative")])
+        ledger.debit(tx, enrollment, -delta, day, "adjustment", **refs)
+        ledger.book_points(tx, program, day, "adjustment", delta, b.customer, refs["ref"])
+    elif b.expires is not None:
+        for lot in tx.repo.lots(enrollment["id"]):
+            tx.repo.set_lot_expiry(lot.id, b.expires)  # J4: only the dates move
+    tx.repo.conn.execute(t.adjustments.insert().values(
+        enrollment_id=enrollment["id"], customer_id=b.customer, date=day, points=delta,
+        set_balance=b.set_balance, expires=b.expires, reason=b.reason, user=b.user,
+        external_id=b.id))
+    if delta > 0:
+        store = tx.repo.lowest_active_store()
+        awards.check_recurring(tx, enrollment, program, day, store, "accrual", b.user)
+    return {"adjustment": b.id, "points": delta, "available": available + delta}

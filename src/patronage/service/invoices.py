@@ -1,0 +1,375 @@
+"""POS documents that earn and spend: invoices (A1-A6, C2-C5), payments, layaway conversion.
+
+`plan_checkout` decides coupons, rewards and credit on an invoice without writing, so the
+quote (C1) and the post share one set of rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from patronage.core import journal
+from patronage.core.earning import NEVER_EARNING_TYPES, Line, Sale, line_eligible, rate_for
+from patronage.core.earning import eligible_amount as eligible_of
+from patronage.core.errors import PatronageError, Problem, not_found
+from patronage.core.money import ZERO, fmt, round_money
+from patronage.core.programs import Program
+from patronage.service import awards, ledger
+from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, parse
+from patronage.service.uow import Tx
+
+CASH_EQUIVALENTS = frozenset({"cash", "check", "card"})
+NOT_SELLING = frozenset({"return", "gift_card_sale", "layaway"})
+
+
+def body_hash(model: Any) -> str:
+    data = model.model_dump(mode="json", exclude={"date"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def conflict(kind: str, ext: str) -> PatronageError:
+    return PatronageError("conflict", f"{kind} {ext!r} was already posted with a different body",
+                          [Problem("id", "known id with a different body")])
+
+
+def to_line(x: Any) -> Line:
+    return Line(sku=x.sku, item_type=x.item_type, qty=x.qty, price=x.price, discount=x.discount,
+                product_line=x.product_line, sub_department=x.sub_department, vendor=x.vendor,
+                manufacturer=x.manufacturer)
+
+
+@dataclass
+class Checkout:
+    """What an invoice will take: coupons, rewards, credit. Nothing written yet."""
+
+    subtotal: Decimal
+    tax: Decimal
+    enrollment: RowMapping | None = None
+    program: Program | None = None
+    coupons: list[tuple[RowMapping, Decimal]] = field(default_factory=list)
+    reward_points: int = 0
+    rewards: Decimal = ZERO
+    rewards_max: Decimal = ZERO
+    memos: list[tuple[RowMapping, Decimal]] = field(default_factory=list)
+    credit: Decimal = ZERO
+    credit_max: Decimal = ZERO
+
+    @property
+    def discount(self) -> Decimal:
+        mode = self.program.redeem_as if self.program else "payment"
+        return sum((a for _, a in self.coupons), ZERO) + (self.rewards if mode == "discount" else ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount + self.tax
+
+
+def open_memos(tx: Tx, customer_id: str, day: dt.date) -> list[RowMapping]:
+    memos = [m for m in tx.repo.memos(customer_id) if m["status"] == "open" and m["remaining"] > 0
+             and (m["expires_on"] is None or day < m["expires_on"])]
+    return sorted(memos, key=lambda m: (m["expires_on"] or dt.date.max, m["issued_on"], m["id"]))
+
+
+def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line]) -> Checkout:
+    co = Checkout(subtotal=sum((x.amount for x in lines), ZERO), tax=b.tax)
+    if b.customer is None:
+        if b.redeem and (b.redeem.rewards or b.redeem.credit_memos):
+            raise PatronageError("not_enrolled", "a sale with no customer cannot redeem",
+                                 [Problem("customer", "required to redeem")])
+        return co
+    co.enrollment = tx.repo.open_enrollment(b.customer)
+    co.program = tx.repo.program(co.enrollment["program_id"]) if co.enrollment else None
+    gift = sum((x.amount for x in lines if x.item_type == "gift_card"), ZERO)
+    if b.type not in NOT_SELLING:
+        left = co.subtotal
+        for c in tx.repo.coupons(b.customer):
+            if c["status"] == "open" and (c["expires_on"] is None or day < c["expires_on"]):
+                use = min(c["amount"], left)
+                co.coupons.append((c, use))
+                left -= use
+    asked = b.redeem.rewards if b.redeem else None
+    _plan_rewards(tx, co, b, day, gift, asked)
+    asked_credit = b.redeem.credit_memos if b.redeem else None
+    memos = open_memos(tx, b.customer, day)
+    shop = tx.repo.shop()
+    allow_gift = bool(shop and shop["allow_credit_for_gift_cards"])
+    owed = co.total - (co.rewards if co.program and co.program.redeem_as == "payment" else ZERO)
+    owed -= ZERO if allow_gift else gift
+    co.credit_max = max(ZERO, min(sum((m["remaining"] for m in memos), ZERO), owed))
+    if asked_credit is not None:
+        amount = co.credit_max if asked_credit == "all" else asked_credit
+        if amount > co.credit_max:
+            raise PatronageError("above_maximum",
+                                 f"credit {fmt(amount)} is above the maximum {fmt(co.credit_max)}",
+                                 [Problem("redeem.credit_memos", f"at most {fmt(co.credit_max)}")])
+        co.credit, left = amount, amount
+        for m in memos:
+            if left <= 0:
+                break
+            use = min(m["remaining"], left)
+            co.memos.append((m, use))
+            left -= use
+    return co
+
+
+def _plan_rewards(tx: Tx, co: Checkout, b: InvoiceIn, day: dt.date, gift: Decimal,
+                  asked: Decimal | str | None) -> None:
+    p, e = co.program, co.enrollment
+    if p is None or e is None or p.kind != "points_bank" or not p.point_value:
+        if asked is not None:
+            raise PatronageError("not_enrolled", "the customer has no rewards to redeem",
+                                 [Problem("redeem.rewards", "needs a points_bank enrollment")])
+        return
+    base = co.subtotal - sum((a for _, a in co.coupons), ZERO)
+    if p.redeem_as == "payment" and p.may_pay_sales_tax:
+        base += co.tax
+    if not p.may_pay_gift_cards:
+        base -= gift
+    points = max(0, ledger.available_points(tx, e["id"], day))
+    max_points = min(points, int(max(ZERO, base) // p.point_value))
+    co.rewards_max = (max_points * p.point_value).quantize(Decimal("0.01"))
+    if asked is None:
+        return
+    amount = co.rewards_max if asked == "all" else Decimal(asked)
+    whole = amount / p.point_value
+    if whole != whole.to_integral_value():
+        raise PatronageError("not_whole_points",
+                             f"{fmt(amount)} is not a whole number of points at {p.point_value} each",
+                             [Problem("redeem.rewards", "must be a whole number of points")])
+    if amount > co.rewards_max:
+        raise PatronageError("above_maximum",
+                             f"rewards {fmt(amount)} are above the maximum {fmt(co.rewards_max)}",
+                             [Problem("redeem.rewards", f"at most {fmt(co.rewards_max)}")])
+    co.rewards, co.reward_points = amount, int(whole)
+
+
+def validate_refs(tx: Tx, store: int, customer: str | None) -> None:
+    if tx.repo.store(store) is None:
+        raise not_found("store", store, "store")
+    if customer is not None and tx.repo.customer(customer, lock=True) is None:
+        raise not_found("customer", customer, "customer")
+
+
+def post_invoice(tx: Tx, body: Any) -> int:
+    b: InvoiceIn = parse(InvoiceIn, body)
+    day = b.date or tx.day
+    digest = body_hash(b)
+    existing = tx.repo.find_invoice(b.id, b.store)
+    if existing is not None and existing["store_id"] == b.store:
+        if existing["body_hash"] != digest:
+            raise conflict("invoice", b.id)
+        return int(existing["id"])
+    validate_refs(tx, b.store, b.customer)
+    lines = [to_line(x) for x in b.lines]
+    for i, line in enumerate(lines):
+        if line.amount < 0:
+            raise PatronageError("invalid", f"line {i + 1}: discount exceeds the line amount",
+                                 [Problem(f"lines.{i}.discount", "more than qty x price")])
+    co = plan_checkout(tx, b, day, lines)
+    tenders = [(p.tender, p.amount) for p in b.payments]
+    if co.rewards and co.program and co.program.redeem_as == "payment":
+        tenders.append(("rewards", co.rewards))
+    if co.credit:
+        tenders.append(("store_credit", co.credit))
+    pk = tx.repo.insert_invoice({
+        "store_id": b.store, "external_id": b.id, "customer_id": b.customer, "date": day,
+        "type": b.type, "job_type": b.job_type, "body_hash": digest, "status": "posted",
+        "subtotal": co.subtotal, "loyalty_discount": co.discount, "tax": b.tax, "total": co.total,
+        "redeemed_rewards": co.rewards, "credit_applied": co.credit,
+        "paid": sum((a for _, a in tenders), ZERO), "returned_value": ZERO,
+        "eligible_amount": ZERO, "points": 0, "accrued": False,
+    })
+    tx.repo.insert_lines([
+        {"invoice_id": pk, "line_no": i, "sku": x.sku, "item_type": x.item_type,
+         "product_line": x.product_line, "sub_department": x.sub_department, "vendor": x.vendor,
+         "manufacturer": x.manufacturer, "qty": x.qty, "price": x.price, "discount": x.discount,
+         "amount": x.amount, "eligible": False, "returned_qty": Decimal(0)}
+        for i, x in enumerate(lines)
+    ])
+    for tender, amount in tenders:
+        tx.repo.insert_payment({"store_id": b.store, "external_id": None, "invoice_id": pk,
+                                "date": day, "tender": tender, "amount": amount})
+    _spend(tx, co, pk, b, day)
+    if b.customer is not None:
+        tx.repo.note_activity(day)
+    try_accrue(tx, pk, day)
+    return pk
+
+
+def _spend(tx: Tx, co: Checkout, pk: int, b: InvoiceIn, day: dt.date) -> None:
+    for coupon, use in co.coupons:
+        tx.repo.update_coupon(coupon["id"], status="used", invoice_id=pk, applied=use,
+                              forfeited=coupon["amount"] - use)
+    if co.reward_points and co.enrollment is not None and co.program is not None:
+        ledger.debit(tx, co.enrollment, co.reward_points, day, "redemption", invoice_id=pk,
+                     ref=f"invoice {b.id}")
+        ledger.book_points(tx, co.program, day, "redemption", -co.reward_points,
+                           co.enrollment["customer_id"], f"invoice {b.id}",
+                           counter=co.program.report_in_sale_code or "rewards_redeemed")
+    for memo, use in co.memos:
+        tx.repo.use_memo(memo, pk, day, use)
+        tx.repo.journal(day, "credit_memo_use",
+                        journal.transfer(journal.STORE_CREDIT_LIABILITY, journal.RECEIVABLE, use),
+                        f"credit memo used on invoice {b.id}", f"memo:{memo['id']}", b.customer)
+
+
+def remaining_amounts(lines: list[RowMapping]) -> list[tuple[Decimal, bool]]:
+    """Each line's amount less what was returned (prorated, half up), with its eligibility."""
+    out = []
+    for x in lines:
+        kept = x["qty"] - x["returned_qty"]
+        out.append((round_money(x["amount"] * kept / x["qty"]), bool(x["eligible"])))
+    return out
+
+
+def earning_program(tx: Tx, inv: RowMapping, day: dt.date) -> tuple[RowMapping, Program] | None:
+    """A1/A2: the enrollment and program this invoice earns in, or None."""
+    if inv["customer_id"] is None or inv["type"] in NEVER_EARNING_TYPES:
+        return None
+    enrollment = tx.repo.open_enrollment(inv["customer_id"])
+    if enrollment is None or enrollment["start_date"] > day:
+        return None
+    program = tx.repo.program(enrollment["program_id"])
+    if program is None or program.status == "draft" or not program.in_effect(day):
+        return None
+    if program.start_date is not None and inv["date"] < program.start_date:
+        return None
+    customer = tx.repo.customer(inv["customer_id"])
+    status = customer["status"] if customer else None
+    if program.eligible_statuses and status not in program.eligible_statuses:
+        return None
+    if not tx.repo.status_included(status):
+        return None
+    return enrollment, program
+
+
+def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
+    """A5/A6: accrue an invoice's points once, when its accrual event has happened."""
+    inv = tx.repo.invoice_by_pk(pk)
+    if inv is None or inv["accrued"] or inv["status"] != "posted":
+        return
+    earn_day = inv["converted_on"] or inv["date"]
+    found = earning_program(tx, inv, earn_day)
+    if found is None:
+        return
+    enrollment, program = found
+    accrual_day = earn_day
+    if program.accrue_on == "paid_in_full":
+        if inv["paid"] + inv["returned_value"] < inv["total"]:
+            return
+        if program.cash_equivalent_only and any(
+            p["tender"] not in CASH_EQUIVALENTS for p in tx.repo.payments_of(pk)
+        ):
+            return
+        accrual_day = max(day, earn_day)
+    sale = Sale(date=earn_day, type=inv["type"], store=inv["store_id"], job_type=inv["job_type"])
+    lines = tx.repo.invoice_lines(pk)
+    for x in lines:
+        line = Line(sku=x["sku"], item_type=x["item_type"], qty=x["qty"], price=x["price"],
+                    discount=x["discount"], product_line=x["product_line"],
+                    sub_department=x["sub_department"], vendor=x["vendor"],
+                    manufacturer=x["manufacturer"])
+        if line_eligible(program, sale, line):
+            tx.repo.set_line_eligible(pk, x["line_no"])
+    rate = rate_for(program, sale)
+    eligible = eligible_of(remaining_amounts(tx.repo.invoice_lines(pk)), inv["loyalty_discount"])
+    points = rate.points(eligible)
+    lot_id = None
+    if points > 0:
+        lot_id = ledger.accrue(tx, enrollment, program, points, accrual_day, invoice_id=pk,
+                               ref=f"invoice {inv['external_id']}")
+    tx.repo.update_invoice(pk, accrued=True, accrual_date=accrual_day, points=points,
+                           lot_id=lot_id, enrollment_id=enrollment["id"], rate=rate.to_json(),
+                           eligible_amount=eligible)
+    if points > 0:
+        tx.repo.record_event("points.accrued", accrual_day, inv["customer_id"],
+                             {"customer": inv["customer_id"], "invoice": inv["external_id"],
+                              "points": points, "program": program.id,
+                              "date": accrual_day.isoformat()}, tx.now)
+        if program.grace_days == 0:
+            awards.check_recurring(tx, enrollment, program, accrual_day, inv["store_id"], "accrual")
+
+
+def need_invoice(tx: Tx, external_id: str, store: int | None) -> RowMapping:
+    inv = tx.repo.find_invoice(external_id, store)
+    if inv is None:
+        raise not_found("invoice", external_id, "invoice")
+    return inv
+
+
+def not_voided(inv: RowMapping) -> None:
+    if inv["status"] == "voided":
+        raise PatronageError("already_voided", f"invoice {inv['external_id']!r} was voided",
+                             [Problem("invoice", "voided")])
+
+
+def post_payment(tx: Tx, body: Any) -> int:
+    b: PaymentIn = parse(PaymentIn, body)
+    day = b.date or tx.day
+    digest = body_hash(b)
+    known = tx.repo.find_payment(b.store, b.id)
+    if known is not None:
+        if known["body_hash"] != digest:
+            raise conflict("payment", b.id)
+        return int(known["invoice_id"])
+    if tx.repo.store(b.store) is None:
+        raise not_found("store", b.store, "store")
+    inv = need_invoice(tx, b.invoice, None)
+    not_voided(inv)
+    if inv["customer_id"]:
+        tx.repo.customer(inv["customer_id"], lock=True)
+    tx.repo.insert_payment({"store_id": b.store, "external_id": b.id, "invoice_id": inv["id"],
+                            "date": day, "tender": b.tender, "amount": b.amount,
+                            "body_hash": digest})
+    tx.repo.update_invoice(inv["id"], paid=inv["paid"] + b.amount)
+    try_accrue(tx, inv["id"], day)
+    return int(inv["id"])
+
+
+def convert_layaway(tx: Tx, body: Any) -> int:
+    b: ConvertIn = parse(ConvertIn, body)
+    day = b.date or tx.day
+    inv = need_invoice(tx, b.invoice, b.store)
+    not_voided(inv)
+    if inv["type"] != "layaway":
+        if inv["converted_on"] is not None:
+            return int(inv["id"])  # converting twice is converting once
+        raise PatronageError("invalid", f"invoice {b.invoice!r} is not a layaway",
+                             [Problem("invoice", "only a layaway can be converted")])
+    tx.repo.update_invoice(inv["id"], type="sale", converted_on=day)
+    try_accrue(tx, inv["id"], day)
+    return int(inv["id"])
+
+
+def quote(tx: Tx, body: Any) -> dict[str, Any]:
+    """C1: what a cart would earn and what can pay for it. The caller rolls back."""
+    b: InvoiceIn = parse(InvoiceIn, body)
+    day = b.date or tx.day
+    validate_refs(tx, b.store, b.customer)
+    lines = [to_line(x) for x in b.lines]
+    co = plan_checkout(tx, b.model_copy(update={"redeem": None}), day, lines)
+    points = 0
+    if b.customer is not None and co.program is not None and co.enrollment is not None:
+        inv = {"customer_id": b.customer, "type": b.type, "date": day, "converted_on": None}
+        if earning_program(tx, inv, day) is not None:  # type: ignore[arg-type]
+            sale = Sale(date=day, type=b.type, store=b.store, job_type=b.job_type)
+            amounts = [(x.amount, line_eligible(co.program, sale, x)) for x in lines]
+            points = rate_for(co.program, sale).points(eligible_of(amounts, co.discount))
+    bal = ledger.balance(tx, co.enrollment, co.program, day)
+    return {
+        "points": points,
+        "subtotal": co.subtotal, "tax": co.tax, "loyalty_discount": co.discount, "total": co.total,
+        "coupons": [{"id": c["id"], "amount": c["amount"], "applies": a} for c, a in co.coupons],
+        "rewards": {"available_points": bal.available, "available_value": bal.value or ZERO,
+                    "max": co.rewards_max},
+        "credit_memos": {"available": sum((m["remaining"] for m in open_memos(tx, b.customer, day)), ZERO)
+                         if b.customer else ZERO, "max": co.credit_max},
+        "program": co.program.id if co.program else None,
+    }

@@ -1,0 +1,147 @@
+"""Points on the ledger: accrue into lots, debit by L2 with debt (L5), pay debt, expire,
+and the balance of an enrollment as of any day (L1, L3).
+
+Every change is an appended ledger entry; the lot and debt caches move with it. Points-bank
+value moves are journalled here too (G1), so no caller can forget them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy.engine import RowMapping
+
+from patronage.core import journal
+from patronage.core.dates import add_days
+from patronage.core.lots import LotState, plan_debit, state, use_order
+from patronage.core.programs import Program
+from patronage.service.uow import Tx
+from patronage.service.views import Balance, Expiring
+
+USED_KINDS = ("award", "award_cancel", "period_close", "redemption", "restore")
+
+
+def book_points(tx: Tx, program: Program, day: dt.date, kind: str, delta: int,
+                customer_id: str, reference: str | None = None,
+                counter: str = journal.POINTS_EXPENSE) -> None:
+    """Journal a points-bank value move: `delta` points raise (+) or lower (-) the liability."""
+    if program.kind != "points_bank" or not program.point_value or delta == 0:
+        return
+    value = program.point_value * delta
+    tx.repo.journal(day, kind, journal.transfer(counter, journal.POINTS_LIABILITY, value),
+                    f"{kind} of {delta} points", reference, customer_id)
+
+
+def accrue(tx: Tx, enrollment: RowMapping, program: Program, points: int, day: dt.date, *,
+           kind: str = "accrual", invoice_id: int | None = None,
+           expires_on: dt.date | None = None, at_once: bool = False,
+           ref: str | None = None, user: str | None = None, reason: str | None = None) -> int:
+    """A6/J3: one new lot. Pending for grace_days unless `at_once`; returns the lot id."""
+    available_on = day if at_once else add_days(day, program.grace_days) or day
+    if expires_on is None:
+        expires_on = add_days(day, program.points_expire_days)
+    lot_id = tx.repo.insert_lot(enrollment, kind, invoice_id, day, available_on, expires_on)
+    tx.repo.entry(enrollment, day, kind, points, lot_id, tx.now, invoice_id=invoice_id, ref=ref,
+                  user=user, reason=reason)
+    book_points(tx, program, day, kind, points, enrollment["customer_id"], ref)
+    if available_on <= tx.day:
+        pay_debt(tx, enrollment, tx.day)
+    return lot_id
+
+
+def debit(tx: Tx, enrollment: RowMapping, points: int, day: dt.date, kind: str, *,
+          first_lot: int | None = None, **refs: object) -> int:
+    """Take `points`: from `first_lot` (R1), then available lots by L2, the rest as debt.
+
+    Returns the part that became debt.
+    """
+    need = points
+    lots = tx.repo.lots(enrollment["id"])
+    if first_lot is not None:
+        own = next((lot for lot in lots if lot.id == first_lot), None)
+        if own is not None and state(own, day) != "expired":
+            take = min(own.remaining, need)
+            tx.repo.entry(enrollment, day, kind, -take, own.id, tx.now, **refs)
+            need -= take
+            lots = [lot for lot in lots if lot.id != own.id]
+    takes, short = plan_debit(lots, need, day)
+    for lot_id, take in takes:
+        tx.repo.entry(enrollment, day, kind, -take, lot_id, tx.now, **refs)
+    if short > 0:
+        tx.repo.entry(enrollment, day, kind, -short, None, tx.now, **refs)
+    return short
+
+
+def pay_debt(tx: Tx, enrollment: RowMapping, day: dt.date) -> int:
+    """L5: points that are available pay off the debt first. Returns the points moved."""
+    owed = -tx.repo.debt(enrollment["id"])
+    if owed <= 0:
+        return 0
+    takes, _ = plan_debit(tx.repo.lots(enrollment["id"]), owed, day)
+    moved = 0
+    for lot_id, take in takes:
+        tx.repo.entry(enrollment, day, "debt_payoff", -take, lot_id, tx.now)
+        tx.repo.entry(enrollment, day, "debt_payoff", take, None, tx.now)
+        moved += take
+    return moved
+
+
+def expire_lot(tx: Tx, lot: RowMapping, program: Program, day: dt.date) -> int:
+    """L4: write off what remains of an expired lot, journalled for points banks."""
+    enrollment = tx.repo.enrollment(lot["enrollment_id"])
+    remaining = int(lot["remaining"])
+    if enrollment is None or remaining <= 0:
+        return 0
+    tx.repo.entry(enrollment, day, "expiry", -remaining, lot["id"], tx.now)
+    book_points(tx, program, day, "expiry", -remaining, enrollment["customer_id"])
+    return remaining
+
+
+def available_points(tx: Tx, enrollment_id: int, day: dt.date) -> int:
+    lots = tx.repo.lots(enrollment_id)
+    return sum(x.remaining for x in lots if state(x, day) == "available") + tx.repo.debt(enrollment_id)
+
+
+def balance(tx: Tx, enrollment: RowMapping | None, program: Program | None,
+            as_of: dt.date) -> Balance:
+    """L1/L3: the enrollment's figures as of a day, independent of the daily run."""
+    if enrollment is None or program is None:
+        return Balance(program=None, program_name=None, as_of=as_of)
+    eid = enrollment["id"]
+    last = tx.repo.last_entry_date(eid)
+    lots: list[LotState]
+    if last is not None and last > as_of:
+        lots, debt = tx.repo.lots_as_of(eid, as_of)
+    else:
+        lots, debt = tx.repo.lots(eid), tx.repo.debt(eid)
+    by_state: dict[str, int] = {"pending": 0, "available": 0, "expired": 0}
+    expiring: dict[dt.date, int] = {}
+    for lot in lots:
+        s = state(lot, as_of)
+        by_state[s] += lot.remaining
+        if s != "expired" and lot.expires_on is not None:
+            expiring[lot.expires_on] = expiring.get(lot.expires_on, 0) + lot.remaining
+    totals = tx.repo.totals_by_kind(eid, as_of)
+    available = by_state["available"] + debt
+    value = None
+    if program.kind == "points_bank" and program.point_value is not None:
+        value = (program.point_value * available).quantize(Decimal("0.01"))
+    return Balance(
+        program=program.id,
+        program_name=program.name,
+        as_of=as_of,
+        pending=by_state["pending"],
+        available=available,
+        earned=totals.get("accrual", 0) + totals.get("reversal", 0),
+        adjusted=totals.get("adjustment", 0),
+        used=-sum(totals.get(k, 0) for k in USED_KINDS),
+        expired=-totals.get("expiry", 0) + by_state["expired"],
+        forfeited=-totals.get("forfeit", 0),
+        value=value,
+        expiring=[Expiring(d, p) for d, p in sorted(expiring.items()) if p],
+    )
+
+
+def sorted_available(lots: list[LotState], day: dt.date) -> list[LotState]:
+    return sorted((x for x in lots if state(x, day) == "available"), key=use_order)

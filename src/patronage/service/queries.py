@@ -1,0 +1,78 @@
+"""Read-only views: balances, a customer's whole picture, invoices, journal totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.engine import RowMapping
+
+from patronage.core.errors import not_found
+from patronage.service import ledger
+from patronage.service.enrollment import need_customer
+from patronage.service.uow import Tx
+from patronage.service.views import Balance, CouponView, CreditMemoView, CustomerView, InvoiceView
+
+
+def balance(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> Balance:
+    need_customer(tx, customer_id)
+    day = as_of or tx.day
+    enrollment = tx.repo.open_enrollment(customer_id)
+    program = tx.repo.program(enrollment["program_id"]) if enrollment else None
+    return ledger.balance(tx, enrollment, program, day)
+
+
+def memo_view(m: RowMapping) -> CreditMemoView:
+    return CreditMemoView(id=m["id"], amount=m["amount"], remaining=m["remaining"],
+                          reason=m["reason"], store=m["store_id"], issued_on=m["issued_on"],
+                          expires=m["expires_on"], status=m["status"])
+
+
+def coupon_view(c: RowMapping) -> CouponView:
+    return CouponView(id=c["id"], amount=c["amount"], issued_on=c["issued_on"],
+                      expires=c["expires_on"], status=c["status"], applied=c["applied"],
+                      forfeited=c["forfeited"])
+
+
+def customer(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> CustomerView:
+    row = need_customer(tx, customer_id)
+    return CustomerView(
+        id=row["id"], name=row["name"], email=row["email"], type=row["type"],
+        status=row["status"], price_group=row["price_group"],
+        balance=balance(tx, customer_id, as_of),
+        credit_memos=[memo_view(m) for m in tx.repo.memos(customer_id)],
+        coupons=[coupon_view(c) for c in tx.repo.coupons(customer_id)],
+        notes=tx.repo.notes(customer_id),
+        cards=[(c["number"], bool(c["active"])) for c in tx.repo.cards_of(customer_id)],
+    )
+
+
+def invoice(tx: Tx, invoice_id: str, store: int | None = None) -> InvoiceView:
+    inv = tx.repo.find_invoice(invoice_id, store)
+    if inv is None:
+        raise not_found("invoice", invoice_id, "invoice")
+    return invoice_view(inv)
+
+
+def invoice_by_pk(tx: Tx, pk: int) -> InvoiceView:
+    inv = tx.repo.invoice_by_pk(pk)
+    if inv is None:
+        raise not_found("invoice", pk)
+    return invoice_view(inv)
+
+
+def invoice_view(inv: RowMapping) -> InvoiceView:
+    receipt = []
+    if inv["redeemed_rewards"]:
+        receipt.append(("Redeemed Rewards", inv["redeemed_rewards"]))
+    if inv["credit_applied"]:
+        receipt.append(("Store Credit", inv["credit_applied"]))
+    if inv["loyalty_discount"]:
+        receipt.append(("Loyalty Discount", inv["loyalty_discount"]))
+    return InvoiceView(
+        id=inv["external_id"], store=inv["store_id"], customer=inv["customer_id"],
+        date=inv["date"], type=inv["type"], status=inv["status"], subtotal=inv["subtotal"],
+        loyalty_discount=inv["loyalty_discount"], tax=inv["tax"], total=inv["total"],
+        redeemed_rewards=inv["redeemed_rewards"], credit_applied=inv["credit_applied"],
+        paid=inv["paid"], eligible_amount=inv["eligible_amount"], points=inv["points"],
+        accrued=bool(inv["accrued"]), receipt_lines=receipt,
+    )

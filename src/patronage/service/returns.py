@@ -1,0 +1,193 @@
+"""Returns and voids (R1-R4): points recomputed on what is kept, rewards restored,
+awards cancelled when their credit is untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from patronage.core import journal
+from patronage.core.earning import Line, Rate, Sale, line_eligible, rate_for
+from patronage.core.earning import eligible_amount as eligible_of
+from patronage.core.errors import PatronageError, Problem
+from patronage.core.money import ZERO, round_money
+from patronage.service import awards, ledger
+from patronage.service.invoices import (
+    body_hash,
+    conflict,
+    need_invoice,
+    not_voided,
+    remaining_amounts,
+    try_accrue,
+    validate_refs,
+)
+from patronage.service.inputs import ReturnIn, VoidIn, parse
+from patronage.service.uow import Tx
+
+
+def take_back(tx: Tx, inv: RowMapping, new_points: int, day: dt.date, ref: str) -> int:
+    """R1: take the points an invoice no longer earns; own lot first, then L2, then debt."""
+    diff = inv["points"] - new_points
+    if diff <= 0 or inv["enrollment_id"] is None:
+        return 0
+    enrollment = tx.repo.enrollment(inv["enrollment_id"])
+    if enrollment is None or enrollment["status"] != "open":
+        return 0  # the enrollment was closed and its points forfeited already
+    program = tx.repo.program(enrollment["program_id"])
+    ledger.debit(tx, enrollment, diff, day, "reversal", first_lot=inv["lot_id"],
+                 invoice_id=inv["id"], ref=ref)
+    if program is not None:
+        ledger.book_points(tx, program, day, "reversal", -diff, enrollment["customer_id"], ref)
+    return diff
+
+
+def post_return(tx: Tx, body: Any) -> dict[str, Any]:
+    b: ReturnIn = parse(ReturnIn, body)
+    day = b.date or tx.day
+    digest = body_hash(b)
+    known = tx.repo.find_return(b.store, b.id)
+    if known is not None:
+        if known["body_hash"] != digest:
+            raise conflict("return", b.id)
+        return {"return": b.id, "amount": known["amount"], "points_taken": known["points_taken"]}
+    validate_refs(tx, b.store, b.customer)
+    if b.invoice is not None:
+        amount, taken = _against_invoice(tx, b, day)
+        inv = need_invoice(tx, b.invoice, None)
+        customer = inv["customer_id"]
+    else:
+        amount, taken = _without_invoice(tx, b, day)
+        customer = b.customer
+    tx.repo.insert_return(
+        {"store_id": b.store, "external_id": b.id, "invoice_id": None if b.invoice is None
+         else need_invoice(tx, b.invoice, None)["id"], "customer_id": customer, "date": day,
+         "amount": amount, "points_taken": taken, "body_hash": digest},
+        [{"line_no": i, "sku": x.sku, "qty": x.qty, "price": x.price, "item_type": x.item_type}
+         for i, x in enumerate(b.lines)],
+    )
+    return {"return": b.id, "amount": amount, "points_taken": taken}
+
+
+def _against_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
+    inv = need_invoice(tx, b.invoice or "", None)
+    not_voided(inv)
+    if b.customer is not None and inv["customer_id"] not in (None, b.customer):
+        raise PatronageError("invalid", "the return's customer is not the invoice's",
+                             [Problem("customer", f"invoice belongs to {inv['customer_id']}")])
+    if inv["customer_id"]:
+        tx.repo.customer(inv["customer_id"], lock=True)
+    lines = tx.repo.invoice_lines(inv["id"])
+    left = {x["line_no"]: x["qty"] - x["returned_qty"] for x in lines}
+    amount = ZERO
+    for i, r in enumerate(b.lines):
+        need = r.qty
+        for x in lines:
+            if x["sku"] != r.sku or need <= 0:
+                continue
+            take = min(left[x["line_no"]], need)
+            if take > 0:
+                left[x["line_no"]] -= take
+                need -= take
+                amount += round_money(x["amount"] * take / x["qty"])
+        if need > 0:
+            raise PatronageError("return_exceeds_sale",
+                                 f"returning {r.qty} of {r.sku} is more than was sold less returns",
+                                 [Problem(f"lines.{i}.qty", "more than is left to return")])
+    for x in lines:
+        if left[x["line_no"]] != x["qty"] - x["returned_qty"]:
+            tx.repo.set_returned_qty(inv["id"], x["line_no"], x["qty"] - left[x["line_no"]])
+    share = round_money(inv["tax"] * amount / inv["subtotal"]) if inv["subtotal"] else ZERO
+    tx.repo.update_invoice(inv["id"], returned_value=inv["returned_value"] + amount + share)
+    if not inv["accrued"]:
+        try_accrue(tx, inv["id"], day)  # R4: what is kept may now be paid in full
+        return amount, 0
+    rate = Rate.from_json(inv["rate"])
+    kept = eligible_of(remaining_amounts(tx.repo.invoice_lines(inv["id"])), inv["loyalty_discount"])
+    new_points = rate.points(kept)
+    taken = take_back(tx, inv, new_points, day, f"return against {inv['external_id']}")
+    tx.repo.update_invoice(inv["id"], points=new_points, eligible_amount=kept)
+    return amount, taken
+
+
+def _without_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
+    """R2: the points the returned amount would earn today, taken by L2 then as debt."""
+    if b.customer is None:
+        raise PatronageError("invalid", "a return without an invoice needs a customer",
+                             [Problem("customer", "required without invoice")])
+    lines = []
+    for i, r in enumerate(b.lines):
+        if r.price is None:
+            raise PatronageError("invalid", "a return without an invoice needs line prices",
+                                 [Problem(f"lines.{i}.price", "required without invoice")])
+        lines.append(Line(sku=r.sku, item_type=r.item_type, qty=r.qty, price=r.price))
+    amount = sum((x.amount for x in lines), ZERO)
+    enrollment = tx.repo.open_enrollment(b.customer)
+    if enrollment is None:
+        return amount, 0
+    program = tx.repo.program(enrollment["program_id"])
+    if program is None or program.status == "draft":
+        return amount, 0
+    sale = Sale(date=day, type="sale", store=b.store, job_type=None)
+    points = rate_for(program, sale).points(
+        eligible_of([(x.amount, line_eligible(program, sale, x)) for x in lines], ZERO))
+    if points > 0:
+        ledger.debit(tx, enrollment, points, day, "reversal", ref=f"return {b.id}")
+        ledger.book_points(tx, program, day, "reversal", -points, b.customer, f"return {b.id}")
+    return amount, points
+
+
+def void_invoice(tx: Tx, body: Any) -> int:
+    b: VoidIn = parse(VoidIn, body)
+    day = b.date or tx.day
+    inv = need_invoice(tx, b.invoice, b.store)
+    if inv["status"] == "voided":
+        return int(inv["id"])  # C5: a void is known by its invoice
+    if inv["customer_id"]:
+        tx.repo.customer(inv["customer_id"], lock=True)
+    ref = f"void of {inv['external_id']}"
+    _restore_spending(tx, inv, day, ref)
+    if inv["lot_id"] is not None:
+        for award_id in dict.fromkeys(
+            e["award_id"] for e in tx.repo.entries(lot_id=inv["lot_id"], kind="award")
+        ):
+            awards.cancel_if_unused(tx, award_id, day)
+    take_back(tx, inv, 0, day, ref)
+    tx.repo.update_invoice(inv["id"], status="voided", voided_on=day, points=0)
+    return int(inv["id"])
+
+
+def _restore_spending(tx: Tx, inv: RowMapping, day: dt.date, ref: str) -> None:
+    """R3: give back rewards, credit and coupons the invoice spent, unless expired since."""
+    for e in tx.repo.entries(invoice_id=inv["id"], kind="redemption"):
+        lot = tx.repo.lot(e["lot_id"]) if e["lot_id"] else None
+        if lot is None or (lot["expires_on"] is not None and lot["expires_on"] <= day):
+            continue
+        enrollment = tx.repo.enrollment(e["enrollment_id"])
+        if enrollment is None or enrollment["status"] != "open":
+            continue
+        tx.repo.entry(enrollment, day, "restore", -e["points"], e["lot_id"], tx.now,
+                      invoice_id=inv["id"], ref=ref)
+        program = tx.repo.program(enrollment["program_id"])
+        if program is not None:
+            ledger.book_points(tx, program, day, "restore", -e["points"], inv["customer_id"], ref,
+                               counter=program.report_in_sale_code or "rewards_redeemed")
+    for use in tx.repo.memo_uses_of_invoice(inv["id"]):
+        memo = tx.repo.memo(use["memo_id"])
+        if memo is None or memo["status"] in ("expired", "cancelled") or use["amount"] <= 0:
+            continue
+        if memo["expires_on"] is not None and memo["expires_on"] <= day:
+            continue
+        tx.repo.use_memo(memo, inv["id"], day, -use["amount"])
+        tx.repo.journal(day, "credit_memo_restore",
+                        journal.transfer(journal.RECEIVABLE, journal.STORE_CREDIT_LIABILITY,
+                                         use["amount"]), ref, f"memo:{memo['id']}",
+                        inv["customer_id"])
+    for c in tx.repo.coupons(inv["customer_id"]) if inv["customer_id"] else []:
+        if c["invoice_id"] == inv["id"] and c["status"] == "used":
+            if c["expires_on"] is None or day < c["expires_on"]:
+                tx.repo.update_coupon(c["id"], status="open", invoice_id=None, applied=None,
+                                      forfeited=None)
