@@ -95,6 +95,9 @@ def expire_lot(tx: Tx, lot: RowMapping, program: Program, day: dt.date) -> int:
         return 0
     tx.repo.entry(enrollment, day, "expiry", -remaining, lot["id"], tx.now)
     book_points(tx, program, day, "expiry", -remaining, enrollment["customer_id"])
+    tx.repo.record_event("points.expired", day, enrollment["customer_id"],
+                         {"customer": enrollment["customer_id"], "program": program.id,
+                          "points": remaining, "date": day.isoformat()}, tx.now)
     return remaining
 
 
