@@ -74,13 +74,11 @@ class Rate:
     def from_json(cls, data: dict[str, object] | None) -> Rate:
         if not data:
             return cls()
-        cpp, pv, tiers = data.get("currency_per_point"), data.get("point_value"), data.get("tiers")
+        cpp, pv = data.get("currency_per_point"), data.get("point_value")
+        tiers: list[list[object]] = list(data.get("tiers") or [])  # type: ignore[call-overload]
         return cls(
             currency_per_point=None if cpp is None else Decimal(str(cpp)),
-            tiers=tuple(
-                (None if u is None else Decimal(str(u)), Decimal(str(p)))
-                for u, p in (tiers or [])  # type: ignore[union-attr]
-            ),
+            tiers=tuple((None if u is None else Decimal(str(u)), Decimal(str(p))) for u, p in tiers),
             point_value=None if pv is None else Decimal(str(pv)),
         )
 
@@ -131,8 +129,8 @@ def rate_for(program: Program, sale: Sale) -> Rate:
     live = [m for m in program.multipliers if in_effect(m.effective, m.expires, sale.date)]
     named = [m for m in live if sale.type in m.transaction_types]
     general = [m for m in live if not m.transaction_types]
-    chosen = (named or general or [None])[0]
-    return Rate(currency_per_point=chosen.currency_per_point) if chosen else Rate()
+    chosen = (named or general)[:1]
+    return Rate(currency_per_point=chosen[0].currency_per_point) if chosen else Rate()
 
 
 def eligible_amount(line_amounts: list[tuple[Decimal, bool]], loyalty_discount: Decimal) -> Decimal:

@@ -16,7 +16,7 @@ MAX_MONEY = Decimal("1000000000.00")  # a billion: anything above is absurd inpu
 
 def D(value: object) -> Decimal:
     """Make an exact Decimal from a string, int or Decimal. Floats are refused."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(f"refusing inexact number {value!r}: write money as a string")
     if isinstance(value, Decimal):
         return value

@@ -182,17 +182,15 @@ def program_problems(p: Program) -> list[Problem]:
             bad(f"awards.{i}.price_group", "price groups are for program_end programs only")
         if p.kind == "recurring" and (a.level is None or a.level <= 0):
             bad(f"awards.{i}.level", "a recurring award needs a level above 0")
-        if p.kind == "program_end":
-            if a.level_from is None or a.level_from < 0:
-                bad(f"awards.{i}.level_from", "a program_end award needs level_from")
-            elif a.level_to is not None and a.level_to < a.level_from:
-                bad(f"awards.{i}.level_to", "must not be below level_from")
+        if p.kind == "program_end" and (a.level_from is None or a.level_from < 0):
+            bad(f"awards.{i}.level_from", "a program_end award needs level_from")
+        elif p.kind == "program_end" and a.level_to is not None and a.level_to < (a.level_from or 0):
+            bad(f"awards.{i}.level_to", "must not be below level_from")
     if p.kind == "recurring":
-        for i, a in enumerate(p.awards):
-            for j in range(i):
-                o = p.awards[j]
-                if _overlap(a.effective, a.expires, o.effective, o.expires):
-                    bad(f"awards.{i}", f"overlaps {o.name!r}: one award in effect on any day")
+        for i, aw in enumerate(p.awards):
+            for other in p.awards[:i]:
+                if _overlap(aw.effective, aw.expires, other.effective, other.expires):
+                    bad(f"awards.{i}", f"overlaps {other.name!r}: one award in effect on any day")
     if p.kind == "program_end":
         if p.enrollment_basis not in ("enrolled_date", "calendar"):
             bad("enrollment_basis", "must be enrolled_date or calendar")
@@ -200,9 +198,8 @@ def program_problems(p: Program) -> list[Problem]:
             bad("calendar_start", "required with enrollment_basis: calendar")
         if not p.duration_months:
             bad("duration_months", "required for program_end programs")
-    if p.kind == "points_bank":
-        if p.point_value is None or p.point_value <= 0:
-            bad("point_value", "a points_bank program needs a point_value above 0")
+    if p.kind == "points_bank" and (p.point_value is None or p.point_value <= 0):
+        bad("point_value", "a points_bank program needs a point_value above 0")
     if p.award_processing == "manual" and p.kind != "recurring":
         bad("award_processing", "manual processing is for recurring programs")
     expire = p.points_expire_days

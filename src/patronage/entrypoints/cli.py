@@ -52,7 +52,7 @@ def guarded(fn: Callable[[], T]) -> T:
         fail(err.code, err.message)
     except (typer.Exit, typer.Abort):
         raise
-    except Exception as err:  # noqa: BLE001 - a user sees one line; PATRONAGE_DEBUG shows more
+    except Exception as err:  # a user sees one line; PATRONAGE_DEBUG shows the traceback
         if os.environ.get("PATRONAGE_DEBUG"):
             raise
         fail("internal", f"{type(err).__name__}: {err}")
@@ -83,7 +83,10 @@ def read_yaml(path: Path) -> Any:
 @app.command()
 def simulate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files")],
-    database: Database = None,
+    database: Annotated[str | None, typer.Option(
+        "--database", help="A PostgreSQL URL: each scenario runs in a fresh schema that is "
+        "dropped after. Default: a fresh in-memory SQLite database. Never the live database.")
+    ] = None,
 ) -> None:
     """Run scenario files against a fresh shop; exit 0 when every check holds."""
     from patronage.entrypoints.simulate import simulate as run_scenarios

@@ -32,18 +32,19 @@ def adjust(tx: Tx, body: Any) -> dict[str, Any]:
         raise not_found("program", enrollment["program_id"])
     available = ledger.available_points(tx, enrollment["id"], day)
     delta = b.set_balance - available if b.set_balance is not None else (b.points or 0)
-    refs = {"user": b.user, "reason": b.reason, "ref": f"adjustment {b.id or ''}".strip()}
+    ref = f"adjustment {b.id or ''}".strip()
     if delta > 0:
         ledger.accrue(tx, enrollment, program, delta, day, kind="adjustment", at_once=True,
-                      expires_on=b.expires, **refs)  # type: ignore[arg-type]
+                      expires_on=b.expires, ref=ref, user=b.user, reason=b.reason)
     elif delta < 0:
         if -delta > max(available, 0) and not b.allow_negative:
             raise PatronageError(
                 "insufficient_points",
                 f"taking {-delta} points is more than the {available} available",
                 [Problem("points", f"at most {max(available, 0)} without allow_negative")])
-        ledger.debit(tx, enrollment, -delta, day, "adjustment", **refs)
-        ledger.book_points(tx, program, day, "adjustment", delta, b.customer, refs["ref"])
+        ledger.debit(tx, enrollment, -delta, day, "adjustment", ref=ref, user=b.user,
+                     reason=b.reason)
+        ledger.book_points(tx, program, day, "adjustment", delta, b.customer, ref)
     elif b.expires is not None:
         for lot in tx.repo.lots(enrollment["id"]):
             tx.repo.set_lot_expiry(lot.id, b.expires)  # J4: only the dates move

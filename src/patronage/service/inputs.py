@@ -18,8 +18,9 @@ from patronage.core.money import MAX_MONEY, D
 
 
 def _exact(value: Any) -> Any:
-    if isinstance(value, float) or isinstance(value, bool):
-        raise ValueError("write numbers as strings, e.g. \"25.00\"")
+    if isinstance(value, (float, bool)):
+        # pydantic reports ValueError as a field error; a TypeError would escape it
+        raise ValueError("write numbers as strings, e.g. \"25.00\"")  # noqa: TRY004
     if isinstance(value, (int, str, Decimal)):
         try:
             return D(value)

@@ -16,6 +16,7 @@ from patronage.core.earning import eligible_amount as eligible_of
 from patronage.core.errors import PatronageError, Problem
 from patronage.core.money import ZERO, round_money
 from patronage.service import awards, ledger
+from patronage.service.inputs import ReturnIn, VoidIn, parse
 from patronage.service.invoices import (
     body_hash,
     conflict,
@@ -25,7 +26,6 @@ from patronage.service.invoices import (
     try_accrue,
     validate_refs,
 )
-from patronage.service.inputs import ReturnIn, VoidIn, parse
 from patronage.service.uow import Tx
 
 
@@ -187,7 +187,7 @@ def _restore_spending(tx: Tx, inv: RowMapping, day: dt.date, ref: str) -> None:
                                          use["amount"]), ref, f"memo:{memo['id']}",
                         inv["customer_id"])
     for c in tx.repo.coupons(inv["customer_id"]) if inv["customer_id"] else []:
-        if c["invoice_id"] == inv["id"] and c["status"] == "used":
-            if c["expires_on"] is None or day < c["expires_on"]:
-                tx.repo.update_coupon(c["id"], status="open", invoice_id=None, applied=None,
-                                      forfeited=None)
+        live = c["expires_on"] is None or day < c["expires_on"]
+        if c["invoice_id"] == inv["id"] and c["status"] == "used" and live:
+            tx.repo.update_coupon(c["id"], status="open", invoice_id=None, applied=None,
+                                  forfeited=None)

@@ -18,7 +18,7 @@ from patronage.core.programs import (
     Program,
     Tier,
 )
-from patronage.service.inputs import CustomerIn, ProgramIn, ShopIn, parse
+from patronage.service.inputs import CustomerIn, FilterIn, ProgramIn, ShopIn, parse
 from patronage.service.uow import Tx
 
 
@@ -51,11 +51,7 @@ def to_program(p: ProgramIn) -> Program:
            if f.name not in ("filters", "multipliers", "percent_tiers", "awards",
                              "eligible_statuses")},
         eligible_statuses=tuple(p.eligible_statuses),
-        filters=tuple(
-            Filter(**{k: tuple(v) if isinstance(v, list) else v
-                      for k, v in f.model_dump(exclude={"whiteboard"}).items()})
-            for f in p.filters
-        ),
+        filters=tuple(_filter(f) for f in p.filters),
         multipliers=tuple(
             Multiplier(name=m.name, currency_per_point=m.currency_per_point, effective=m.effective,
                        expires=m.expires, transaction_types=tuple(m.transaction_types))
@@ -76,6 +72,12 @@ def to_program(p: ProgramIn) -> Program:
             for a in p.awards
         ),
     )
+
+
+def _filter(f: FilterIn) -> Filter:
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                              for k, v in f.model_dump(exclude={"whiteboard"}).items()}
+    return Filter(**values)
 
 
 def program_to_dict(p: Program) -> dict[str, Any]:

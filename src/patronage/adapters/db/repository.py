@@ -147,7 +147,7 @@ class Repository(Books):
             select(t.program_awards).where(t.program_awards.c.program_id == pid)
             .order_by(t.program_awards.c.position)
         )
-        settings = {k: row[k] for k in row.keys() if k != "version"}
+        settings = {k: row[k] for k in row if k != "version"}
         settings["eligible_statuses"] = tuple(row["eligible_statuses"] or ())
         return Program(
             **settings,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from patronage.adapters.db.engine import make_engine
 from patronage.adapters.db.all_tables import metadata
+from patronage.adapters.db.engine import make_engine
 
 config = context.config
 
