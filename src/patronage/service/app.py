@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
+from patronage.adapters.db.engine import READ_ONLY
+from patronage.adapters.db.repository import Repository
 from patronage.service import (
     adjustments,
     awards_manual,
@@ -49,8 +51,7 @@ class Patronage:
     def read(self, fn: Callable[[Tx], T]) -> T:
         """Run a query; nothing it does is kept."""
         with self.engine.connect() as conn:
-            from patronage.adapters.db.repository import Repository
-
+            conn.execution_options(**{READ_ONLY: True})
             tx = Tx(Repository(conn), self.clock.today(), self.clock.now())
             try:
                 return fn(tx)

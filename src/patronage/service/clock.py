@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -13,13 +15,18 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The wall clock, in the shop's local time (the machine's zone)."""
+    """The wall clock in the shop's time zone: PATRONAGE_TIMEZONE (an IANA name such as
+    America/Chicago), else the machine's zone. Business dates are that zone's dates."""
+
+    def __init__(self, zone: str | None = None) -> None:
+        name = zone or os.environ.get("PATRONAGE_TIMEZONE")
+        self.zone = ZoneInfo(name) if name else None
 
     def today(self) -> dt.date:
-        return dt.date.today()
+        return self.now().date()
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now().replace(microsecond=0)
+        return dt.datetime.now(self.zone).replace(microsecond=0, tzinfo=None)
 
 
 class FixedClock:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///patronage.db"
+READ_ONLY = "patronage_read_only"  # execution option: a connection that never writes
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -48,7 +49,9 @@ def _sqlite_immediate(engine: Engine, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front; readers (marked read_only) read a snapshot.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_sqlite(engine: Engine) -> bool:
