@@ -32,7 +32,7 @@ def program(*filters: Filter, multipliers: tuple[Multiplier, ...] = (
 
 
 def line(**changes: object) -> Line:
-    base = Line(sku="TIRE", item_type="product", qty=Decimal("1"), price=Decimal("100.00"),
+    base = Line(sku="TIRE", item_type="product", qty=Decimal(1), price=Decimal("100.00"),
                 product_line="tires", sub_department="auto", vendor="acme", manufacturer="goodco")
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
@@ -74,10 +74,10 @@ def test_empty_lists_mean_any() -> None:
 
 
 def test_min_qty() -> None:
-    f = Filter("four or more", min_qty=Decimal("4"))
+    f = Filter("four or more", min_qty=Decimal(4))
     assert not eligible(f, qty=Decimal("3.99"))
-    assert eligible(f, qty=Decimal("4"))
-    assert eligible(f, qty=Decimal("5"))
+    assert eligible(f, qty=Decimal(4))
+    assert eligible(f, qty=Decimal(5))
 
 
 def test_exclude_item_types() -> None:
@@ -112,7 +112,7 @@ def test_gift_cards_are_never_eligible() -> None:
 
 
 def test_line_amount_is_qty_times_price_less_discount_half_up() -> None:
-    assert line(qty=Decimal("3"), price=Decimal("19.99"), discount=Decimal("5.00")).amount == \
+    assert line(qty=Decimal(3), price=Decimal("19.99"), discount=Decimal("5.00")).amount == \
         Decimal("54.97")
     assert line(qty=Decimal("0.333"), price=Decimal("10.00")).amount == Decimal("3.33")
     assert line(qty=Decimal("0.5"), price=Decimal("0.05")).amount == Decimal("0.03")  # 0.025 up
@@ -154,8 +154,8 @@ def test_a4_multiplier_points(amount: str, points: int) -> None:
     assert Rate(currency_per_point=Decimal("5.00")).points(Decimal(amount)) == points
 
 
-TIERS = ((Decimal("100.00"), Decimal("1")), (Decimal("500.00"), Decimal("2")),
-         (None, Decimal("3")))
+TIERS = ((Decimal("100.00"), Decimal(1)), (Decimal("500.00"), Decimal(2)),
+         (None, Decimal(3)))
 
 
 @pytest.mark.parametrize(("amount", "percent"), [
@@ -172,7 +172,7 @@ def test_percent_tiers_apply_the_band_to_the_whole_amount_and_floor() -> None:
     assert rate.points(Decimal("100.01")) == 200  # 2.0002 dollars = 200.02 points
     assert rate.points(Decimal("40.00")) == 40
     assert rate.points(Decimal("0.99")) == 0
-    nickels = Rate(tiers=((None, Decimal("2")),), point_value=Decimal("0.05"))
+    nickels = Rate(tiers=((None, Decimal(2)),), point_value=Decimal("0.05"))
     assert nickels.points(Decimal("12.49")) == 4  # 0.2498 / 0.05 = 4.996
     assert nickels.points(Decimal("12.50")) == 5
 
@@ -187,4 +187,4 @@ def test_rate_for_percent_program_and_json_round_trip() -> None:
     multiplier = Rate(currency_per_point=Decimal("2.50"))
     assert Rate.from_json(multiplier.to_json()) == multiplier
     assert Rate.from_json(None) == Rate()
-    assert Rate().points(Decimal("100")) == 0
+    assert Rate().points(Decimal(100)) == 0

@@ -52,7 +52,7 @@ def test_round_money_is_half_up() -> None:
 
 def test_floor_int_never_rounds_up() -> None:
     assert floor_int(Decimal("2.999")) == 2
-    assert floor_int(Decimal("250")) == 250
+    assert floor_int(Decimal(250)) == 250
     assert floor_int(Decimal("-0.5")) == -1
     assert isinstance(floor_int(Decimal("3.7")), int)
 
@@ -61,6 +61,6 @@ def test_cents_round_trip() -> None:
     assert to_cents(Decimal("12.34")) == 1234
     assert from_cents(1234) == Decimal("12.34")
     assert from_cents(-5) == Decimal("-0.05")
-    assert fmt(Decimal("25")) == "25.00"
+    assert fmt(Decimal(25)) == "25.00"
     with pytest.raises(ValueError):
         to_cents(Decimal("0.001"))

@@ -33,7 +33,7 @@ def recurring(**changes: object) -> Program:
 def bank(**changes: object) -> Program:
     base = Program(id="b", name="B", kind="points_bank", status="open", effective=d(2024, 1, 1),
                    point_value=Decimal("0.01"), filters=EVERYTHING,
-                   percent_tiers=(Tier(Decimal("100"), Decimal("1")), Tier(None, Decimal("2"))))
+                   percent_tiers=(Tier(Decimal(100), Decimal(1)), Tier(None, Decimal(2))))
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -74,12 +74,12 @@ def test_exactly_one_earning_method() -> None:
 
 
 def test_percent_tiers_only_for_points_bank() -> None:
-    p = recurring(multipliers=(), percent_tiers=(Tier(None, Decimal("1")),))
+    p = recurring(multipliers=(), percent_tiers=(Tier(None, Decimal(1)),))
     assert fields(p) == ["percent_tiers"]
 
 
 def test_multiplier_rate_must_be_positive() -> None:
-    assert fields(recurring(multipliers=(Multiplier("m", Decimal("0")),))) == [
+    assert fields(recurring(multipliers=(Multiplier("m", Decimal(0)),))) == [
         "multipliers.0.currency_per_point"]
 
 
@@ -142,12 +142,12 @@ def test_cash_equivalent_only_requires_paid_in_full() -> None:
 
 
 def test_equal_specificity_multipliers_overlapping() -> None:
-    general_a = Multiplier("a", Decimal("5"), expires=d(2024, 6, 1))
-    general_b = Multiplier("b", Decimal("4"), effective=d(2024, 5, 1))
-    general_later = Multiplier("c", Decimal("4"), effective=d(2024, 6, 1))
-    named = Multiplier("n", Decimal("2"), transaction_types=("job_bill",))
-    named_again = Multiplier("n2", Decimal("3"), transaction_types=("job_bill", "sale"))
-    named_other = Multiplier("o", Decimal("3"), transaction_types=("sale",))
+    general_a = Multiplier("a", Decimal(5), expires=d(2024, 6, 1))
+    general_b = Multiplier("b", Decimal(4), effective=d(2024, 5, 1))
+    general_later = Multiplier("c", Decimal(4), effective=d(2024, 6, 1))
+    named = Multiplier("n", Decimal(2), transaction_types=("job_bill",))
+    named_again = Multiplier("n2", Decimal(3), transaction_types=("job_bill", "sale"))
+    named_other = Multiplier("o", Decimal(3), transaction_types=("sale",))
     assert fields(recurring(multipliers=(general_a, general_b))) == ["multipliers.1"]
     assert fields(recurring(multipliers=(general_a, general_later))) == []
     assert fields(recurring(multipliers=(general_a, named))) == []  # more specific: allowed
@@ -157,12 +157,12 @@ def test_equal_specificity_multipliers_overlapping() -> None:
 
 def test_points_bank_needs_a_point_value() -> None:
     assert fields(bank(point_value=None)) == ["point_value"]
-    assert fields(bank(point_value=Decimal("0"))) == ["point_value"]
+    assert fields(bank(point_value=Decimal(0))) == ["point_value"]
 
 
 def test_percent_bands_rise_and_only_the_last_is_open() -> None:
-    bad = (Tier(None, Decimal("1")), Tier(Decimal("100"), Decimal("2")),
-           Tier(Decimal("50"), Decimal("-1")))
+    bad = (Tier(None, Decimal(1)), Tier(Decimal(100), Decimal(2)),
+           Tier(Decimal(50), Decimal(-1)))
     assert fields(bank(percent_tiers=bad)) == ["percent_tiers.0.up_to", "percent_tiers.2.percent",
                                                "percent_tiers.2.up_to"]
 
