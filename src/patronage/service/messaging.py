@@ -1,0 +1,309 @@
+"""Messages (N1, N2): render outbox rows from editable Jinja2 templates and send them.
+
+The outbox is written by the engine (award notifications, customer letters) and by
+`queue_statements` (year-end balance letters). `send_outbox` makes one pass: every queued
+email or letter with an address whose time has come is rendered and handed to the SMTP
+server, then marked sent. A message the server refuses, or cannot take because it is
+down, stays queued with `attempts`, `last_error` and a `next_attempt_at` that backs off
+(1, 2, 4 ... minutes, at most 6 hours), so nothing is lost. Letters without an address
+wait for printing (`render_letters`, `mark_printed`).
+
+Templates are looked up first in `$PATRONAGE_TEMPLATES_DIR` (a shop's edited copies),
+then in the package's `templates/`: `letters/<name>.html`, where an award's
+`letter_template` names the file; an unknown name falls back to `reward_letter`. A
+template may `{% set subject = "..." %}`; the outbox row's own subject wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+import smtplib
+from decimal import Decimal
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound, select_autoescape
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from patronage.adapters.db import tables as t
+from patronage.adapters.db.repository import Repository
+from patronage.adapters.smtp import SmtpMailer, SmtpSettings
+from patronage.core.money import fmt
+from patronage.service import ledger
+from patronage.service.clock import SystemClock
+from patronage.service.enrollment import need_program
+from patronage.service.uow import Tx
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+DEFAULT_LETTER = "reward_letter"
+LEASE = dt.timedelta(minutes=5)  # a claimed message is not taken by another sender meanwhile
+MAX_BACKOFF = dt.timedelta(hours=6)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the `attempts`-th failure: 1, 2, 4 ... minutes, capped."""
+    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def environment(templates_dir: str | Path | None = None) -> Environment:
+    """The letters' Jinja2 environment: the shop's edited templates first, then ours."""
+    loaders = []
+    extra = templates_dir or os.environ.get("PATRONAGE_TEMPLATES_DIR")
+    if extra:
+        loaders.append(FileSystemLoader(str(extra)))
+    loaders.append(FileSystemLoader(str(PACKAGE_TEMPLATES)))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
+    env.filters["money"] = lambda v: "" if v in (None, "") else fmt(_decimal(v))
+    return env
+
+
+def _decimal(value: Any) -> Any:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def template_names() -> list[str]:
+    """The letter templates a program's award may name."""
+    names = {p.stem for p in (PACKAGE_TEMPLATES / "letters").glob("*.html")
+             if not p.stem.startswith("_")}
+    extra = os.environ.get("PATRONAGE_TEMPLATES_DIR")
+    if extra and (Path(extra) / "letters").is_dir():
+        names |= {p.stem for p in (Path(extra) / "letters").glob("*.html")
+                  if not p.stem.startswith("_")}
+    return sorted(names)
+
+
+# --- rendering ----------------------------------------------------------------------------------
+def context(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
+    """What a template sees: the message's payload plus the shop, customer and program."""
+    repo = Repository(conn)
+    payload = dict(row.get("payload") or {})
+    customer = repo.customer(payload["customer"]) if payload.get("customer") else None
+    program = repo.program(payload["program"]) if payload.get("program") else None
+    shop = repo.shop()
+    return {
+        **payload,
+        "message": row,
+        "shop": dict(shop) if shop else {"name": "Shop", "currency": "USD"},
+        "customer": dict(customer) if customer else {"id": payload.get("customer"), "name": ""},
+        "program": {"id": program.id, "name": program.name, "kind": program.kind}
+        if program else {"id": payload.get("program"), "name": payload.get("program")},
+    }
+
+
+def render(env: Environment, conn: Connection, row: dict[str, Any],
+           fragment: bool = False) -> tuple[str, str, str]:
+    """(subject, html, plain text) of one outbox row."""
+    name = row.get("template") or DEFAULT_LETTER
+    try:
+        template = env.get_template(f"letters/{name}.html")
+    except TemplateNotFound:
+        template = env.get_template(f"letters/{DEFAULT_LETTER}.html")
+    ctx = context(conn, row) | {"fragment": fragment}
+    body = template.render(ctx)
+    subject = row.get("subject") or str(getattr(template.make_module(ctx), "subject", "")) \
+        or "A message from Patronage"
+    return subject, body, to_text(body)
+
+
+def to_text(body: str) -> str:
+    """A plain-text alternative of an HTML letter."""
+    body = re.sub(r"(?is)<(style|script|head)\b.*?</\1>", "", body)
+    body = re.sub(r"(?i)<br\s*/?>|</(p|div|h[1-6]|li|tr|table|article)>", "\n", body)
+    text = html.unescape(re.sub(r"<[^>]+>", "", body))
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def email_of(subject: str, body: str, text: str, to: str, sender: str, msg_id: int) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = to
+    message["X-Patronage-Message"] = str(msg_id)
+    message.set_content(text)
+    message.add_alternative(body, subtype="html")
+    return message
+
+
+# --- sending ------------------------------------------------------------------------------------
+def _due(now: dt.datetime) -> Any:
+    o = t.outbox
+    return and_(o.c.status == "queued", o.c.channel.in_(("email", "letter")),
+                o.c.recipient.is_not(None), o.c.recipient != "",
+                or_(o.c.next_attempt_at.is_(None), o.c.next_attempt_at <= now))
+
+
+def send_outbox(engine: Engine, settings: SmtpSettings | None = None,
+                now: dt.datetime | None = None, limit: int = 500,
+                templates_dir: str | Path | None = None) -> dict[str, Any]:
+    """One pass over the outbox (M1's last step, `patronage outbox send`).
+
+    Returns counts: `sent`, `failed` (refused or not taken; they stay queued), `due` (what
+    the pass found). Without an SMTP host nothing is sent and `skipped` says why.
+    """
+    settings = settings or SmtpSettings()
+    now = now or SystemClock().now()
+    o = t.outbox
+    with engine.connect() as conn:
+        due = [dict(r) for r in conn.execute(
+            select(o).where(_due(now)).order_by(o.c.id).limit(limit)).mappings()]
+        conn.rollback()
+    result: dict[str, Any] = {"due": len(due), "sent": 0, "failed": 0}
+    if not due:
+        return result
+    if not settings.configured:
+        return result | {"skipped": "no SMTP host (set PATRONAGE_SMTP_HOST)"}
+    env = environment(templates_dir)
+    try:
+        mailer = SmtpMailer(settings)
+        mailer.connect()
+    except (smtplib.SMTPException, OSError) as err:
+        for row in due:
+            _failed(engine, row, now, f"cannot reach the mail server: {_why(err)}")
+        return result | {"failed": len(due), "error": _why(err)}
+    try:
+        for row in due:
+            if not _claim(engine, row["id"], now):
+                continue  # another sender has it
+            try:
+                with engine.connect() as conn:
+                    subject, body, text = render(env, conn, row)
+                    conn.rollback()
+                mailer.send(email_of(subject, body, text, row["recipient"],
+                                     settings.from_address, row["id"]))
+            except smtplib.SMTPServerDisconnected as err:
+                _failed(engine, row, now, _why(err))
+                result["failed"] += 1
+                break  # the connection is gone; the rest keep their turn for the next pass
+            except (smtplib.SMTPException, OSError, ValueError) as err:
+                _failed(engine, row, now, _why(err))
+                result["failed"] += 1
+                continue
+            with engine.begin() as conn:
+                conn.execute(update(o).where(o.c.id == row["id"]).values(
+                    status="sent", sent_at=now, attempts=o.c.attempts + 1, last_error=None,
+                    next_attempt_at=None))
+            result["sent"] += 1
+    finally:
+        mailer.close()
+    return result
+
+
+def _why(err: BaseException) -> str:
+    if isinstance(err, smtplib.SMTPResponseException):
+        msg = err.smtp_error.decode(errors="replace") if isinstance(err.smtp_error, bytes) \
+            else str(err.smtp_error)
+        return f"{err.smtp_code} {msg}"[:1000]
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{k}: {v[0]} {v[1]!r}" for k, v in err.recipients.items())[:1000]
+    return f"{type(err).__name__}: {err}"[:1000]
+
+
+def _claim(engine: Engine, msg_id: int, now: dt.datetime) -> bool:
+    o = t.outbox
+    with engine.begin() as conn:
+        done = conn.execute(update(o).where(and_(o.c.id == msg_id, _due(now)))
+                            .values(next_attempt_at=now + LEASE))
+        return done.rowcount == 1
+
+
+def _failed(engine: Engine, row: dict[str, Any], now: dt.datetime, error: str) -> None:
+    o = t.outbox
+    with engine.begin() as conn:
+        attempts = int(conn.execute(select(o.c.attempts).where(o.c.id == row["id"])).scalar()
+                       or 0) + 1
+        conn.execute(update(o).where(and_(o.c.id == row["id"], o.c.status == "queued")).values(
+            attempts=attempts, last_error=error, next_attempt_at=now + backoff(attempts)))
+
+
+def retry_now(engine: Engine, ids: list[int] | None = None) -> int:
+    """Make queued messages due at once (the console's "retry now")."""
+    o = t.outbox
+    stmt = update(o).where(o.c.status == "queued").values(next_attempt_at=None)
+    if ids is not None:
+        stmt = stmt.where(o.c.id.in_(ids))
+    with engine.begin() as conn:
+        return int(conn.execute(stmt).rowcount or 0)
+
+
+# --- letters to print ----------------------------------------------------------------------------
+def letters_to_print(tx: Tx) -> list[dict[str, Any]]:
+    """Queued letters with no email address: they wait for a printer."""
+    o = t.outbox
+    return [dict(r) for r in tx.repo.all(
+        select(o).where(and_(o.c.status == "queued", o.c.channel == "letter",
+                             or_(o.c.recipient.is_(None), o.c.recipient == "")))
+        .order_by(o.c.id))]
+
+
+def render_letters(tx: Tx, ids: list[int],
+                   templates_dir: str | Path | None = None) -> list[dict[str, Any]]:
+    """Each chosen message as a letter fragment for one printable page."""
+    env = environment(templates_dir)
+    o = t.outbox
+    rows = tx.repo.all(select(o).where(o.c.id.in_(ids)).order_by(o.c.id)) if ids else []
+    out = []
+    for r in rows:
+        subject, body, _ = render(env, tx.repo.conn, dict(r), fragment=True)
+        out.append({"id": r["id"], "subject": subject, "html": body, "row": dict(r)})
+    return out
+
+
+def mark_printed(tx: Tx, ids: list[int]) -> int:
+    o = t.outbox
+    done = tx.repo.conn.execute(update(o).where(and_(o.c.id.in_(ids), o.c.status == "queued"))
+                                .values(status="sent", sent_at=tx.now, last_error=None))
+    return int(done.rowcount or 0)
+
+
+# --- statements (N2) -----------------------------------------------------------------------------
+def queue_statements(tx: Tx, program_id: str, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Queue a balance letter for every member of a program (seed 001's year-end email).
+
+    Once per customer, program and date: asking again queues nothing new. Customers with an
+    email get it by email; the others' letters wait for printing.
+    """
+    program = need_program(tx, program_id)
+    day = as_of or tx.day
+    e, o = t.enrollments, t.outbox
+    subject = f"{program.name}: your statement as of {day.isoformat()}"
+    already = {(r["payload"] or {}).get("customer") for r in tx.repo.all(
+        select(o.c.payload).where(and_(o.c.event == "statement", o.c.subject == subject)))}
+    members = tx.repo.all(select(e).where(and_(e.c.program_id == program.id,
+                                               e.c.status == "open")).order_by(e.c.customer_id))
+    queued = emailed = 0
+    ids: list[int] = []
+    for enrollment in members:
+        cid = enrollment["customer_id"]
+        if cid in already:
+            continue
+        customer = tx.repo.customer(cid)
+        bal = ledger.balance(tx, enrollment, program, day)
+        payload = {
+            "customer": cid, "program": program.id, "as_of": day.isoformat(),
+            "pending": bal.pending, "available": bal.available, "earned": bal.earned,
+            "used": bal.used, "expired": bal.expired,
+            "value": None if bal.value is None else fmt(bal.value),
+            "expiring": [{"date": x.date.isoformat(), "points": x.points} for x in bal.expiring],
+            "credit_memos": [
+                {"amount": fmt(m["amount"]), "remaining": fmt(m["remaining"]),
+                 "expires": m["expires_on"].isoformat() if m["expires_on"] else None}
+                for m in tx.repo.memos(cid) if m["status"] == "open"],
+        }
+        email = customer["email"] if customer else None
+        result = tx.repo.conn.execute(o.insert().values(
+            channel="letter", event="statement", recipient=email or None, subject=subject,
+            template="statement", payload=payload, status="queued", attempts=0,
+            created_on=day))
+        key = result.inserted_primary_key
+        if key is not None:
+            ids.append(int(key[0]))
+        queued += 1
+        emailed += 1 if email else 0
+    return {"queued": queued, "by_email": emailed, "to_print": queued - emailed,
+            "already_queued": len(members) - queued, "ids": ids}
