@@ -66,6 +66,11 @@ def test_manager_day_from_the_terminal(cli, tmp_path: Path) -> None:
     code, out, _ = call(cli, "maintenance", "--date", "2024-02-05", "--store", "2", "--user", "mia")
     assert code == 0 and json.loads(out)["to"] == "2024-02-05"
 
+    code, out, _ = call(cli, "customers", "list", "4000123")
+    assert out.split("\t")[:2] == ["C1", "Ann Lee"]
+    assert call(cli, "customers", "list", "ann")[1].startswith("C1\t")
+    assert call(cli, "customers", "list", "nobody")[1] == ""
+
     code, out, _ = call(cli, "customers", "show", "C1", "--as-of", "2024-02-05")
     shown = json.loads(out)
     assert shown["credit_memos"][0]["amount"] == "25.00"

@@ -154,6 +154,19 @@ def customers_show(customer: str, as_of: Day = None, database: Database = None) 
     guarded(lambda: emit(facade(database).customer(customer, day_of(as_of))))
 
 
+@customers_app.command("list")
+def customers_list(
+    search: Annotated[str, typer.Argument(help="Part of an id, name or email, or a card number")] = "",
+    limit: int = 50, database: Database = None,
+) -> None:
+    """Find customers."""
+    def body() -> None:
+        for c in facade(database).find_customers(search, limit):
+            typer.echo(f"{c['id']}\t{c['name']}\t{c['email'] or ''}\t{c['status'] or ''}")
+
+    guarded(body)
+
+
 @app.command()
 def enroll(
     customer: str, program: str,

@@ -154,6 +154,9 @@ class Patronage:
     def invoice(self, invoice_id: str, store: int | None = None) -> InvoiceView:
         return self.read(lambda tx: queries.invoice(tx, invoice_id, store))
 
+    def find_customers(self, text: str = "", limit: int = 50) -> list[dict[str, Any]]:
+        return self.read(lambda tx: queries.find_customers(tx, text, limit))
+
     def journal_balances(self) -> dict[str, Decimal]:
         return self.read(lambda tx: tx.repo.account_balances())
 

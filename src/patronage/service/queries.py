@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import RowMapping
+
+from patronage.adapters.db import tables as t
 
 from patronage.core.errors import not_found
 from patronage.service import ledger
@@ -19,6 +22,18 @@ def balance(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> Balance:
     enrollment = tx.repo.open_enrollment(customer_id)
     program = tx.repo.program(enrollment["program_id"]) if enrollment else None
     return ledger.balance(tx, enrollment, program, day)
+
+
+def find_customers(tx: Tx, text: str = "", limit: int = 50) -> list[dict[str, object]]:
+    """Customers whose id, name or email contains `text`, or whose card number is `text`."""
+    c, cards = t.customers, t.cards
+    stmt = select(c.c.id, c.c.name, c.c.email, c.c.type, c.c.status).order_by(c.c.id).limit(limit)
+    if text:
+        like = f"%{text.lower()}%"
+        by_card = select(cards.c.customer_id).where(cards.c.number == text)
+        stmt = stmt.where(or_(func.lower(c.c.id).like(like), func.lower(c.c.name).like(like),
+                              func.lower(c.c.email).like(like), c.c.id.in_(by_card)))
+    return [dict(r) for r in tx.repo.conn.execute(stmt).mappings()]
 
 
 def memo_view(m: RowMapping) -> CreditMemoView:
