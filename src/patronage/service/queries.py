@@ -8,7 +8,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import RowMapping
 
 from patronage.adapters.db import tables as t
-
 from patronage.core.errors import not_found
 from patronage.service import ledger
 from patronage.service.enrollment import need_customer
