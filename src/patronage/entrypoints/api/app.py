@@ -1,0 +1,111 @@
+"""The REST API's app factory: routes, the edge guard, error translation, the webhook worker.
+
+`create_app` takes a facade (or a database URL, migrated first) and an optional clock.
+The web console is mounted last by `patronage.entrypoints.web.app.mount`, and owns `/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+import patronage
+from patronage.entrypoints.api import errors, schemas
+from patronage.entrypoints.api.guard import HEADER, Guard
+from patronage.entrypoints.api.routes import admin, customers, operations, pos
+from patronage.entrypoints.api.settings import ApiSettings
+from patronage.entrypoints.api.worker import WebhookWorker
+from patronage.service.app import Patronage
+from patronage.service.clock import Clock
+
+DESCRIPTION = """A POS or web shop integrates with Patronage over this API.
+
+Send `Authorization: Bearer KEY` (a key from `patronage keys create`). Roles: **cashier**
+(lookups, balances, quotes, invoices, payments, returns), **manager** (also customers,
+cards, enrollment, adjustments, voids, maintenance, award processing), **admin** (also the
+shop, stores, programs, keys and webhooks).
+
+Money is a decimal string (`"25.00"`), points are integers, dates `YYYY-MM-DD`. Every
+refusal is `{"error": {"code", "message", "fields"}}`. Any POST may carry an
+`Idempotency-Key` header: the same key and body within 24 hours answers the first answer
+again; POS documents are idempotent by their own ids as well.
+"""
+
+
+def _facade(facade_or_url: Patronage | str | None, clock: Clock | None) -> Patronage:
+    if isinstance(facade_or_url, Patronage):
+        return facade_or_url if clock is None else Patronage(facade_or_url.engine, clock)
+    from patronage.bootstrap import open_app
+
+    return open_app(facade_or_url, clock)
+
+
+def create_app(facade_or_url: Patronage | str | None = None, clock: Clock | None = None,
+               settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings or ApiSettings()
+    facade = _facade(facade_or_url if facade_or_url is not None else settings.database_url,
+                     clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.threads
+        worker = WebhookWorker(facade, settings) if settings.webhook_worker else None
+        app.state.worker = worker
+        if worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker:
+                worker.stop()
+
+    app = FastAPI(title="Patronage", version=patronage.__version__, description=DESCRIPTION,
+                  lifespan=lifespan, responses={
+                      401: {"model": schemas.ErrorOut, "description": "no or unknown key"},
+                      403: {"model": schemas.ErrorOut, "description": "the key's role may not"},
+                      422: {"model": schemas.ErrorOut, "description": "refused"}})
+    app.state.facade = facade
+    app.state.settings = settings
+    app.state.worker = None
+    errors.install(app)
+    app.add_middleware(Guard)
+
+    @app.get("/v1/health", response_model=schemas.Health, tags=["health"])
+    def health() -> Any:
+        try:
+            facade.read(lambda tx: tx.repo.shop())
+        except Exception:  # noqa: BLE001 - health reports, never fails
+            return errors.answer(503, "unavailable", "the database does not answer")
+        return {"status": "ok", "version": patronage.__version__}
+
+    for module in (admin, customers, pos, operations):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+    from patronage.entrypoints.web.app import mount
+
+    mount(app, facade)
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema, plus the Idempotency-Key header on every POST."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    for path, ops in schema.get("paths", {}).items():
+        post = ops.get("post")
+        if post is not None and path.startswith("/v1/"):
+            post.setdefault("parameters", []).append({
+                "name": HEADER, "in": "header", "required": False,
+                "description": "Replays the first answer for 24 hours",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200}})
+    app.openapi_schema = schema
+    return schema

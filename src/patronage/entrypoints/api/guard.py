@@ -1,0 +1,119 @@
+"""The edge every /v1 request passes: who is calling, Idempotency-Key replays, the audit.
+
+The caller's key is looked up once (by the SHA-256 of the bearer token) and left on
+`request.state.api_key` for the role checks in `deps.py`. A POST with an Idempotency-Key
+answers its first 2xx answer again for `idempotency_hours`; the same key with another body
+is a 409 conflict, as is a second request arriving while the first still runs. Refused
+requests are not kept, so a retry under the same key runs again (and is refused again,
+or succeeds if what was missing now exists). Every write is recorded with its key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+
+from patronage.entrypoints.api import records
+from patronage.entrypoints.api.errors import answer, translate
+from patronage.entrypoints.api.records import ApiKey
+
+log = logging.getLogger("patronage.api")
+READS = ("GET", "HEAD", "OPTIONS")
+HEADER = "Idempotency-Key"
+
+
+def _token(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _fingerprint(request: Request, raw: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = raw
+    head = f"{request.method}\n{request.url.path}?{request.url.query}\n".encode()
+    return hashlib.sha256(head + canonical).hexdigest()
+
+
+class Guard(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if not request.url.path.startswith("/v1/"):
+            return await call_next(request)
+        app = request.app.state.facade
+        try:
+            token = _token(request)
+            key = await run_in_threadpool(records.find_key, app, token) if token else None
+        except Exception as exc:  # noqa: BLE001 - one translator answers every fault
+            return translate(exc)
+        request.state.api_key = key
+        if request.method in READS:
+            return await self._run(request, call_next)
+        idem = request.headers.get(HEADER)
+        if idem is not None and request.method == "POST" and key is not None:
+            response = await self._idempotent(request, call_next, key, idem)
+        else:
+            response = await self._run(request, call_next)
+        worker = getattr(request.app.state, "worker", None)
+        if worker is not None and response.status_code < 300:
+            worker.wake()  # new events may wait for delivery
+        try:
+            await run_in_threadpool(records.audit, app, key, request.method, request.url.path,
+                                    response.status_code, idem)
+        except Exception:  # the answer stands; the fault is logged
+            log.exception("could not record the audit of %s %s", request.method,
+                          request.url.path)
+        return response
+
+    async def _run(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        try:
+            return await call_next(request)
+        except Exception as exc:  # noqa: BLE001 - one translator answers every fault
+            return translate(exc)
+
+    async def _idempotent(self, request: Request, call_next: RequestResponseEndpoint,
+                          key: ApiKey, idem: str) -> Response:
+        if not idem or len(idem) > 200 or not idem.isprintable():
+            return answer(422, "invalid", "Idempotency-Key must be 1 to 200 printable "
+                          "characters", [{"field": HEADER, "message": "1 to 200 characters"}])
+        app = request.app.state.facade
+        ttl = dt.timedelta(hours=request.app.state.settings.idempotency_hours)
+        raw = await request.body()
+        try:
+            state, stored = await run_in_threadpool(
+                records.claim, app, key.id, idem, request.method, request.url.path,
+                _fingerprint(request, raw), ttl)
+        except Exception as exc:  # noqa: BLE001
+            return translate(exc)
+        if state == "mismatch":
+            return answer(409, "conflict", "this Idempotency-Key was used for a different "
+                          "request", [{"field": HEADER, "message": "used with another body"}])
+        if state == "busy":
+            return answer(409, "conflict", "a request with this Idempotency-Key is still "
+                          "being processed; retry shortly",
+                          [{"field": HEADER, "message": "in progress"}],
+                          headers={"Retry-After": "1"})
+        if state == "replay" and stored is not None:
+            return Response(content=stored[1], status_code=stored[0],
+                            media_type="application/json",
+                            headers={"Idempotent-Replayed": "true"})
+        response = await self._run(request, call_next)
+        content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        try:
+            if 200 <= response.status_code < 300:
+                await run_in_threadpool(records.finish, app, key.id, idem,
+                                        response.status_code, content.decode())
+            else:
+                await run_in_threadpool(records.release, app, key.id, idem)
+        except Exception:  # the answer stands; a retry will run again
+            log.exception("could not store the answer for Idempotency-Key %r", idem)
+        headers: dict[str, Any] = dict(response.headers)
+        return Response(content=content, status_code=response.status_code, headers=headers)

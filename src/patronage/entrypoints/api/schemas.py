@@ -1,0 +1,398 @@
+"""Request bodies and answers of the REST API.
+
+Bodies reuse the command inputs of `service/inputs.py` (the scenario format's field
+names); where a path names the customer or invoice, the body is that input less the field
+the path gives. Answers are separate output models: money is a decimal string, points are
+integers, dates ISO 8601.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from patronage.service import inputs as i
+from patronage.service.inputs import Input
+
+Limit = Field(default=50, ge=1, le=500)
+
+
+def without(model: type[Input], *names: str, name: str, **extra: Any) -> type[Input]:
+    """`model` less the fields a path provides, plus `extra` fields, under a new name."""
+    fields: dict[str, Any] = {k: (f.annotation, f) for k, f in model.model_fields.items()
+                              if k not in names}
+    fields.update(extra)
+    return create_model(name, __base__=Input, __doc__=model.__doc__, **fields)
+
+
+def optional(model: type[Input], *names: str, name: str) -> type[Input]:
+    """`model` with every field optional: a PATCH names only what changes."""
+    fields: dict[str, Any] = {}
+    for k, f in model.model_fields.items():
+        if k in names:
+            continue
+        copy = _copy.copy(f)  # the same validators, without a required default
+        copy.default = None
+        fields[k] = (f.annotation | None, copy)
+    return create_model(name, __base__=Input, **fields)
+
+
+StoreBody = without(i.StoreIn, "id", name="StoreBody")
+CustomerBody = without(i.CustomerIn, "id", name="CustomerBody")
+ProgramPatch = optional(i.ProgramIn, "id", name="ProgramPatch")
+EnrollBody = without(i.EnrollIn, "customer", name="EnrollBody")
+AdjustBody = without(i.AdjustIn, "customer", name="AdjustBody")
+PaymentBody = without(i.PaymentIn, "invoice", name="PaymentBody")
+VoidBody = without(i.VoidIn, "invoice", name="VoidBody")
+ConvertBody = without(i.ConvertIn, "invoice", name="ConvertBody")
+QuoteBody = without(i.InvoiceIn, "id", name="QuoteBody",
+                    id=(str | None, Field(default=None, max_length=100)))
+AwardProcessingBody = without(
+    i.ProcessAwardsIn, "program", name="AwardProcessingBody",
+    commit=(bool, Field(default=False, description="false: preview who qualifies")))
+
+
+class CardBody(Input):
+    number: str = Field(min_length=1, max_length=100)
+
+
+class BulkEnrollmentBody(Input):
+    """Mass enrollment (E3): preview first (commit false), then commit the chosen list."""
+
+    action: Literal["enroll", "unenroll"] = "enroll"
+    commit: bool = False
+    program: str | None = Field(default=None, max_length=100)
+    select: i.SelectIn = i.SelectIn()
+    exclude: list[str] = Field(default_factory=list)
+    customers: list[str] | None = None
+    close_current: bool = False
+    date: dt.date | None = None
+    user: str | None = None
+
+
+class WebhookBody(Input):
+    url: str = Field(min_length=1, max_length=2000, pattern=r"^https?://[^\s]+$")
+    events: list[str] = Field(default=[], max_length=20)
+    secret: str | None = Field(default=None, min_length=16, max_length=200)
+
+
+class KeyBody(Input):
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["cashier", "manager", "admin"]
+
+
+# --- answers -------------------------------------------------------------------------------
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorField(Out):
+    field: str
+    message: str
+
+
+class ErrorDetail(Out):
+    code: str
+    message: str
+    fields: list[ErrorField]
+
+
+class ErrorOut(Out):
+    error: ErrorDetail
+
+
+class Health(Out):
+    status: str
+    version: str
+
+
+class Message(Out):
+    message: str
+
+
+class Expiring(Out):
+    date: dt.date
+    points: int
+
+
+class BalanceOut(Out):
+    program: str | None
+    program_name: str | None
+    as_of: dt.date
+    pending: int
+    available: int
+    earned: int
+    adjusted: int
+    used: int
+    expired: int
+    forfeited: int
+    value: Decimal | None
+    expiring: list[Expiring]
+
+
+class CreditMemoOut(Out):
+    id: int
+    amount: Decimal
+    remaining: Decimal
+    reason: str | None
+    store: int | None
+    issued_on: dt.date
+    expires: dt.date | None
+    status: str
+
+
+class CouponOut(Out):
+    id: int
+    amount: Decimal
+    issued_on: dt.date
+    expires: dt.date | None
+    status: str
+    applied: Decimal | None
+    forfeited: Decimal | None
+
+
+class CardOut(Out):
+    number: str
+    active: bool
+
+
+class CustomerSummary(Out):
+    id: str
+    name: str
+    email: str | None
+    type: str | None
+    status: str | None
+    price_group: str | None
+
+
+class CustomerOut(CustomerSummary):
+    balance: BalanceOut
+    credit_memos: list[CreditMemoOut]
+    coupons: list[CouponOut]
+    notes: list[str]
+    cards: list[CardOut]
+
+
+class ReceiptLine(Out):
+    label: str
+    amount: Decimal
+
+
+class InvoiceOut(Out):
+    id: str
+    store: int
+    customer: str | None
+    date: dt.date
+    type: str
+    status: str
+    subtotal: Decimal
+    loyalty_discount: Decimal
+    tax: Decimal
+    total: Decimal
+    redeemed_rewards: Decimal
+    credit_applied: Decimal
+    paid: Decimal
+    eligible_amount: Decimal
+    points: int
+    accrued: bool
+    receipt_lines: list[ReceiptLine]
+    balance: BalanceOut | None = None
+
+
+class ReturnOut(Out):
+    id: str
+    amount: Decimal
+    points_taken: int
+    balance: BalanceOut | None = None
+
+
+class QuoteCoupon(Out):
+    id: int
+    amount: Decimal
+    applies: Decimal
+
+
+class QuoteRewards(Out):
+    available_points: int
+    available_value: Decimal
+    max: Decimal
+
+
+class QuoteCredit(Out):
+    available: Decimal
+    max: Decimal
+
+
+class QuoteOut(Out):
+    points: int
+    subtotal: Decimal
+    tax: Decimal
+    loyalty_discount: Decimal
+    total: Decimal
+    coupons: list[QuoteCoupon]
+    rewards: QuoteRewards
+    credit_memos: QuoteCredit
+    program: str | None
+
+
+class EnrollmentOut(Out):
+    message: str
+    balance: BalanceOut
+
+
+class AdjustmentOut(Out):
+    adjustment: str | None
+    points: int
+    available: int
+    repeated: bool = False
+    balance: BalanceOut
+
+
+class BulkPreviewOut(Out):
+    action: str
+    commit: Literal[False]
+    count: int
+    customers: list[str]
+
+
+class BulkCommitOut(Out):
+    action: str
+    commit: Literal[True]
+    message: str
+    done: int
+    skipped: int
+    failed: int
+    details: dict[str, Any]
+
+
+class AwardCandidate(Out):
+    customer: str
+    name: str
+    available: int
+    awards: int
+    award: str
+
+
+class AwardPreviewOut(Out):
+    commit: Literal[False]
+    customers: list[AwardCandidate]
+
+
+class AwardCommitOut(Out):
+    commit: Literal[True]
+    message: str
+    customers: int
+    awards: int
+    processed: list[str]
+
+
+class RunOut(Out):
+    id: int
+    for_date: dt.date
+    user: str | None
+    store: int | None
+    started_at: dt.datetime
+    summary: dict[str, Any]
+
+
+class MaintenanceOut(Out):
+    message: str
+    summary: dict[str, Any]
+
+
+class LedgerEntry(Out):
+    id: int
+    date: dt.date
+    kind: str
+    points: int
+    program: str
+    lot: int | None
+    invoice: str | None
+    award: int | None
+    ref: str | None
+    user: str | None
+    reason: str | None
+    recorded_at: dt.datetime
+
+
+class StoreOut(Out):
+    id: int
+    name: str
+    active: bool
+
+
+class ShopOut(Out):
+    name: str
+    currency: str
+    allow_credit_for_gift_cards: bool
+    stores: list[StoreOut]
+
+
+class WebhookOut(Out):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: dt.datetime
+    created_by: str | None
+
+
+class WebhookCreated(WebhookOut):
+    secret: str
+
+
+class DeliveryOut(Out):
+    id: int
+    event_id: int
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_status: int | None
+    last_error: str | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+class KeyOut(Out):
+    id: int
+    name: str
+    role: str
+    prefix: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class KeyCreated(KeyOut):
+    key: str
+
+
+class AuditOut(Out):
+    id: int
+    at: dt.datetime
+    key_id: int | None
+    key_name: str | None
+    method: str
+    path: str
+    status: int
+    idempotency_key: str | None
+
+
+def page_of(item: type[BaseModel], name: str) -> type[BaseModel]:
+    """A page of a list: the items and the cursor of the next page (null at the end)."""
+    return create_model(name, __base__=Out, items=(list[item], ...),  # type: ignore[valid-type]
+                        next=(str | None, None))
+
+
+CustomerPage = page_of(CustomerSummary, "CustomerPage")
+LedgerPage = page_of(LedgerEntry, "LedgerPage")
+CreditMemoPage = page_of(CreditMemoOut, "CreditMemoPage")
+CouponPage = page_of(CouponOut, "CouponPage")
+RunPage = page_of(RunOut, "RunPage")
+DeliveryPage = page_of(DeliveryOut, "DeliveryPage")
+AuditPage = page_of(AuditOut, "AuditPage")

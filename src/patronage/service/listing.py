@@ -1,0 +1,164 @@
+"""Read queries the facade lacks: lists that page with cursors, programs, the shop.
+
+Each list answers `(items, next)`: at most `limit` items in a stable order and the key of
+the last one when more follow (None at the end). The caller turns keys into opaque
+cursors. Everything here reads only; nothing it does is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from patronage.adapters.db import tables as t
+from patronage.core.errors import not_found
+from patronage.service.app import Patronage
+from patronage.service.enrollment import need_customer
+from patronage.service.queries import coupon_view, memo_view
+from patronage.service.setup import program_to_dict
+from patronage.service.uow import Tx
+
+Page = tuple[list[Any], Any]
+
+
+def _page(rows: list[Any], limit: int, key: str) -> Page:
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1][key] if more and rows else None)
+
+
+def customers(app: Patronage, limit: int, after: str | None = None, type: str | None = None,
+              status: str | None = None, q: str | None = None) -> Page:
+    """Customers by id; `q` matches the start of the id, name or email (case as stored)."""
+    def work(tx: Tx) -> Page:
+        c = t.customers
+        stmt = select(c.c.id, c.c.name, c.c.email, c.c.type, c.c.status, c.c.price_group)
+        if after is not None:
+            stmt = stmt.where(c.c.id > after)
+        if type is not None:
+            stmt = stmt.where(c.c.type == type)
+        if status is not None:
+            stmt = stmt.where(c.c.status == status)
+        if q:
+            like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(c.c.id.like(like, escape="\\") | c.c.name.like(like, escape="\\")
+                              | c.c.email.like(like, escape="\\"))
+        rows = [dict(r) for r in tx.repo.conn.execute(stmt.order_by(c.c.id).limit(limit + 1))
+                .mappings()]
+        return _page(rows, limit, "id")
+
+    return app.read(work)
+
+
+def ledger(app: Patronage, customer_id: str, limit: int, after: int | None = None) -> Page:
+    """A customer's ledger entries, every enrollment, oldest first."""
+    def work(tx: Tx) -> Page:
+        need_customer(tx, customer_id)
+        g, e, inv = t.ledger, t.enrollments, t.invoices
+        stmt = (
+            select(g.c.id, g.c.date, g.c.kind, g.c.points, g.c.lot_id.label("lot"),
+                   inv.c.external_id.label("invoice"), g.c.award_id.label("award"), g.c.ref,
+                   g.c.user, g.c.reason, g.c.recorded_at, e.c.program_id.label("program"))
+            .join(e, e.c.id == g.c.enrollment_id)
+            .outerjoin(inv, inv.c.id == g.c.invoice_id)
+            .where(g.c.customer_id == customer_id)
+        )
+        if after is not None:
+            stmt = stmt.where(g.c.id > after)
+        rows = [dict(r) for r in tx.repo.conn.execute(stmt.order_by(g.c.id).limit(limit + 1))
+                .mappings()]
+        return _page(rows, limit, "id")
+
+    return app.read(work)
+
+
+def credit_memos(app: Patronage, customer_id: str, limit: int, after: int | None = None) -> Page:
+    def work(tx: Tx) -> Page:
+        need_customer(tx, customer_id)
+        m = t.credit_memos
+        stmt = select(m).where(m.c.customer_id == customer_id)
+        if after is not None:
+            stmt = stmt.where(m.c.id > after)
+        rows = list(tx.repo.conn.execute(stmt.order_by(m.c.id).limit(limit + 1)).mappings())
+        items, nxt = _page(rows, limit, "id")
+        return [memo_view(r) for r in items], nxt
+
+    return app.read(work)
+
+
+def coupons(app: Patronage, customer_id: str, limit: int, after: int | None = None) -> Page:
+    def work(tx: Tx) -> Page:
+        need_customer(tx, customer_id)
+        c = t.coupons
+        stmt = select(c).where(c.c.customer_id == customer_id)
+        if after is not None:
+            stmt = stmt.where(c.c.id > after)
+        rows = list(tx.repo.conn.execute(stmt.order_by(c.c.id).limit(limit + 1)).mappings())
+        items, nxt = _page(rows, limit, "id")
+        return [coupon_view(r) for r in items], nxt
+
+    return app.read(work)
+
+
+def maintenance_runs(app: Patronage, limit: int, after: int | None = None) -> Page:
+    """Maintenance runs, newest first: who ran them, for which day and store, what they did."""
+    def work(tx: Tx) -> Page:
+        r = t.maintenance_runs
+        stmt = select(r.c.id, r.c.for_date, r.c.user, r.c.store_id.label("store"),
+                      r.c.started_at, r.c.summary)
+        if after is not None:
+            stmt = stmt.where(r.c.id < after)
+        rows = [dict(x) for x in tx.repo.conn.execute(stmt.order_by(r.c.id.desc())
+                                                      .limit(limit + 1)).mappings()]
+        return _page(rows, limit, "id")
+
+    return app.read(work)
+
+
+def programs(app: Patronage) -> list[dict[str, Any]]:
+    return app.read(lambda tx: [program_to_dict(p) for p in tx.repo.programs()])
+
+
+def program(app: Patronage, program_id: str) -> dict[str, Any]:
+    def work(tx: Tx) -> dict[str, Any]:
+        p = tx.repo.program(program_id)
+        if p is None:
+            raise not_found("program", program_id, "program")
+        return program_to_dict(p)
+
+    return app.read(work)
+
+
+def shop(app: Patronage) -> dict[str, Any]:
+    """The shop's settings and stores (defaults when the shop was never configured)."""
+    def work(tx: Tx) -> dict[str, Any]:
+        row = tx.repo.shop()
+        stores = tx.repo.all(select(t.stores).order_by(t.stores.c.id))
+        return {
+            "name": row["name"] if row else "Shop",
+            "currency": row["currency"] if row else "USD",
+            "allow_credit_for_gift_cards": bool(row["allow_credit_for_gift_cards"]) if row
+            else False,
+            "stores": [{"id": s["id"], "name": s["name"], "active": bool(s["active"])}
+                       for s in stores],
+        }
+
+    return app.read(work)
+
+
+def store_exists(app: Patronage, store_id: int) -> bool:
+    return app.read(lambda tx: tx.repo.store(store_id) is not None)
+
+
+def customer_of_invoice(app: Patronage, invoice_id: str, store: int | None) -> str | None:
+    def work(tx: Tx) -> str | None:
+        inv = tx.repo.find_invoice(invoice_id, store)
+        return None if inv is None else inv["customer_id"]
+
+    return app.read(work)
+
+
+def customer_exists(app: Patronage, customer_id: str) -> bool:
+    return app.read(lambda tx: tx.repo.one(select(t.customers.c.id).where(
+        and_(t.customers.c.id == customer_id))) is not None)

@@ -1,0 +1,302 @@
+"""Webhooks: subscriptions, the delivery outbox fed from `events`, and delivery passes.
+
+Every change the engine makes writes an `events` row in the same transaction. `fan_out`
+copies new events into `webhook_deliveries`, one row per (webhook, event), and moves a
+cursor (the last event id fanned out). On PostgreSQL ids can commit out of order, so the
+cursor never passes a gap younger than `SETTLE` (the gap may be a transaction still in
+flight); rows beyond the gap are fanned out anyway and found again harmlessly later.
+
+`deliver_due` claims due deliveries with a short lease (so two workers never send the same
+row at once), sends each outside any transaction through an injected `send`, and records
+the answer: 2xx delivers; anything else backs off exponentially and tries again, forever,
+so nothing is lost while a receiver is down. Delivery is at least once: receivers dedupe
+on the event id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+
+from patronage.adapters.db import tables as t
+from patronage.adapters.db import tables_api as ta
+from patronage.core.errors import PatronageError, Problem, not_found
+from patronage.service.app import Patronage
+from patronage.service.uow import Tx
+
+EVENT_TYPES = ("points.accrued", "points.expired", "award.granted", "credit_memo.issued",
+               "coupon.issued", "enrollment.changed")
+SETTLE = dt.timedelta(seconds=60)
+LEASE = dt.timedelta(seconds=60)
+
+# send(url, body, headers) -> HTTP status; raises OSError-like errors when unreachable
+Send = Callable[[str, bytes, dict[str, str]], int]
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The `X-Patronage-Signature` header value: sha256=HMAC-SHA256(secret, body), hex."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _view(row: Any, with_secret: bool = False) -> dict[str, Any]:
+    out = {"id": row["id"], "url": row["url"], "events": list(row["events"] or []),
+           "active": bool(row["active"]), "created_at": row["created_at"],
+           "created_by": row["created_by"]}
+    if with_secret:
+        out["secret"] = row["secret"]
+    return out
+
+
+def create(app: Patronage, url: str, events: list[str], secret: str | None = None,
+           user: str | None = None) -> dict[str, Any]:
+    """Subscribe `url` to `events` (empty: all). The answer carries the secret, once."""
+    unknown = [e for e in events if e not in EVENT_TYPES]
+    if unknown:
+        raise PatronageError("invalid", f"unknown event types: {', '.join(unknown)}",
+                             [Problem("events", f"known: {', '.join(EVENT_TYPES)}")])
+    key = secret or secrets.token_urlsafe(32)
+
+    def work(tx: Tx) -> dict[str, Any]:
+        conn = tx.repo.conn
+        last = conn.execute(select(func.max(t.events.c.id))).scalar() or 0
+        pk = conn.execute(insert(ta.webhooks).values(
+            url=url, events=sorted(set(events)), secret=key, active=True, after_event_id=last,
+            created_at=tx.now, created_by=user)).inserted_primary_key[0]
+        row = conn.execute(select(ta.webhooks).where(ta.webhooks.c.id == pk)).mappings().one()
+        return _view(row, with_secret=True)
+
+    return app.run(work, user=user)
+
+
+def listing(app: Patronage) -> list[dict[str, Any]]:
+    def work(tx: Tx) -> list[dict[str, Any]]:
+        rows = tx.repo.conn.execute(select(ta.webhooks).where(ta.webhooks.c.active.is_(True))
+                                    .order_by(ta.webhooks.c.id)).mappings()
+        return [_view(r) for r in rows]
+
+    return app.read(work)
+
+
+def _need(tx: Tx, webhook_id: int) -> Any:
+    row = tx.repo.conn.execute(select(ta.webhooks).where(and_(
+        ta.webhooks.c.id == webhook_id, ta.webhooks.c.active.is_(True)))).mappings().first()
+    if row is None:
+        raise not_found("webhook", webhook_id, "id")
+    return row
+
+
+def get(app: Patronage, webhook_id: int) -> dict[str, Any]:
+    return app.read(lambda tx: _view(_need(tx, webhook_id)))
+
+
+def delete(app: Patronage, webhook_id: int) -> dict[str, Any]:
+    """Unsubscribe: the webhook stops; its undelivered rows are cancelled, not sent."""
+    def work(tx: Tx) -> dict[str, Any]:
+        row = _need(tx, webhook_id)
+        conn = tx.repo.conn
+        conn.execute(update(ta.webhooks).where(ta.webhooks.c.id == webhook_id)
+                     .values(active=False))
+        d = ta.webhook_deliveries
+        conn.execute(update(d).where(and_(d.c.webhook_id == webhook_id, d.c.status == "pending"))
+                     .values(status="cancelled"))
+        return _view({**row, "active": False})
+
+    return app.run(work)
+
+
+def deliveries(app: Patronage, webhook_id: int, limit: int,
+               after: int | None) -> tuple[list[dict[str, Any]], int | None]:
+    def work(tx: Tx) -> tuple[list[dict[str, Any]], int | None]:
+        _need(tx, webhook_id)
+        d = ta.webhook_deliveries
+        stmt = select(d).where(d.c.webhook_id == webhook_id)
+        if after is not None:
+            stmt = stmt.where(d.c.id > after)
+        rows = list(tx.repo.conn.execute(stmt.order_by(d.c.id).limit(limit + 1)).mappings())
+        items = [{k: r[k] for k in ("id", "event_id", "event_type", "status", "attempts",
+                                    "next_attempt_at", "last_status", "last_error",
+                                    "created_at", "delivered_at")} for r in rows[:limit]]
+        return items, (rows[limit - 1]["id"] if len(rows) > limit else None)
+
+    return app.read(work)
+
+
+# --- fan-out -------------------------------------------------------------------------------
+
+def _event_body(ev: Any) -> str:
+    return json.dumps({"id": ev["id"], "type": ev["type"], "date": ev["date"].isoformat(),
+                       "customer": ev["customer_id"], "recorded_at": ev["recorded_at"].isoformat(),
+                       "data": ev["payload"]}, sort_keys=True, separators=(",", ":"))
+
+
+def _cursor(tx: Tx) -> int:
+    c = ta.webhook_cursor
+    stmt = select(c.c.last_event_id).where(c.c.id == 1)
+    if tx.repo.conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    value = tx.repo.conn.execute(stmt).scalar()
+    if value is None:
+        tx.repo.conn.execute(insert(c).values(id=1, last_event_id=0))
+        return 0
+    return int(value)
+
+
+def fan_out(app: Patronage, batch: int = 500) -> int:
+    """Copy events after the cursor into deliveries; returns how many rows were created."""
+    def work(tx: Tx) -> tuple[int, bool]:
+        conn = tx.repo.conn
+        cursor = _cursor(tx)
+        hooks = list(conn.execute(select(ta.webhooks).where(ta.webhooks.c.active.is_(True)))
+                     .mappings())
+        events = list(conn.execute(select(t.events).where(t.events.c.id > cursor)
+                                   .order_by(t.events.c.id).limit(batch)).mappings())
+        d = ta.webhook_deliveries
+        created, moved, settled = 0, cursor, True
+        for ev in events:
+            if settled and ev["id"] != moved + 1 and tx.now - ev["recorded_at"] < SETTLE:
+                settled = False  # a younger gap: an earlier id may still commit
+            for hook in hooks:
+                wanted = not hook["events"] or ev["type"] in hook["events"]
+                if not wanted or ev["id"] <= hook["after_event_id"]:
+                    continue
+                known = conn.execute(select(d.c.id).where(and_(
+                    d.c.webhook_id == hook["id"], d.c.event_id == ev["id"]))).first()
+                if known is None:
+                    conn.execute(insert(d).values(
+                        webhook_id=hook["id"], event_id=ev["id"], event_type=ev["type"],
+                        body=_event_body(ev), status="pending", attempts=0,
+                        next_attempt_at=tx.now, created_at=tx.now))
+                    created += 1
+            if settled:
+                moved = ev["id"]
+        if moved != cursor:
+            conn.execute(update(ta.webhook_cursor).where(ta.webhook_cursor.c.id == 1)
+                         .values(last_event_id=moved))
+        return created, len(events) == batch and moved != cursor
+
+    total = 0
+    while True:
+        created, more = app.run(work)
+        total += created
+        if not more:
+            return total
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    webhook_id: int
+    event_id: int
+    event_type: str
+    url: str
+    secret: str
+    body: str
+    attempts: int
+
+
+def _claim(app: Patronage, limit: int) -> list[Claimed]:
+    def work(tx: Tx) -> list[Claimed]:
+        conn, d, w = tx.repo.conn, ta.webhook_deliveries, ta.webhooks
+        free = or_(d.c.locked_until.is_(None), d.c.locked_until < tx.now)
+        rows = conn.execute(
+            select(d, w.c.url, w.c.secret).join(w, w.c.id == d.c.webhook_id)
+            .where(and_(d.c.status == "pending", d.c.next_attempt_at <= tx.now, free,
+                        w.c.active.is_(True)))
+            .order_by(d.c.id).limit(limit)).mappings().all()
+        out = []
+        for r in rows:
+            done = conn.execute(update(d).where(and_(d.c.id == r["id"], d.c.status == "pending",
+                                                     free))
+                                .values(locked_until=tx.now + LEASE))
+            if done.rowcount == 1:
+                out.append(Claimed(r["id"], r["webhook_id"], r["event_id"], r["event_type"],
+                                   r["url"], r["secret"], r["body"], r["attempts"]))
+        return out
+
+    return app.run(work)
+
+
+def backoff(attempts: int, base: float, cap: float) -> dt.timedelta:
+    """Seconds to wait after the `attempts`-th failure: base, 2 x base, 4 x base, ... cap."""
+    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def _record(app: Patronage, c: Claimed, status: int | None, error: str | None,
+            base: float, cap: float) -> bool:
+    ok = status is not None and 200 <= status < 300
+
+    def work(tx: Tx) -> None:
+        d = ta.webhook_deliveries
+        if ok:
+            tx.repo.conn.execute(update(d).where(d.c.id == c.id).values(
+                status="delivered", attempts=c.attempts + 1, last_status=status,
+                last_error=None, delivered_at=tx.now, locked_until=None))
+            return
+        attempts = c.attempts + 1
+        later = tx.now + backoff(attempts, base, cap)
+        tx.repo.conn.execute(update(d).where(d.c.id == c.id).values(
+            attempts=attempts, last_status=status, last_error=(error or "")[:2000],
+            next_attempt_at=later, locked_until=None))
+        # the receiver is down: its other rows wait too rather than hammer it
+        tx.repo.conn.execute(update(d).where(and_(
+            d.c.webhook_id == c.webhook_id, d.c.status == "pending", d.c.id != c.id,
+            d.c.next_attempt_at < later)).values(next_attempt_at=later))
+
+    app.run(work)
+    return ok
+
+
+def headers_for(c: Claimed) -> dict[str, str]:
+    return {"Content-Type": "application/json", "User-Agent": "patronage-webhooks",
+            "X-Patronage-Event": c.event_type, "X-Patronage-Event-Id": str(c.event_id),
+            "X-Patronage-Delivery": str(c.id),
+            "X-Patronage-Signature": sign(c.secret, c.body.encode())}
+
+
+def deliver_due(app: Patronage, send: Send, base: float = 5.0, cap: float = 3600.0,
+                limit: int = 100) -> dict[str, int]:
+    """One pass: send what is due, oldest first; a receiver that fails is left for later."""
+    counts = {"delivered": 0, "failed": 0, "deferred": 0}
+    failing: set[int] = set()
+    for c in _claim(app, limit):
+        if c.webhook_id in failing:
+            _release(app, c.id)
+            counts["deferred"] += 1
+            continue
+        status: int | None = None
+        error: str | None = None
+        try:
+            status = send(c.url, c.body.encode(), headers_for(c))
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except Exception as exc:  # noqa: BLE001 - any transport fault means "try again later"
+            error = f"{type(exc).__name__}: {exc}"
+        if _record(app, c, status, error, base, cap):
+            counts["delivered"] += 1
+        else:
+            counts["failed"] += 1
+            failing.add(c.webhook_id)
+    return counts
+
+
+def _release(app: Patronage, delivery_id: int) -> None:
+    d = ta.webhook_deliveries
+    app.run(lambda tx: tx.repo.conn.execute(update(d).where(d.c.id == delivery_id)
+                                            .values(locked_until=None)))
+
+
+def run_once(app: Patronage, send: Send, base: float = 5.0, cap: float = 3600.0) -> dict[str, int]:
+    """Fan out new events, then deliver what is due: what `patronage webhooks deliver` does."""
+    created = fan_out(app)
+    counts = deliver_due(app, send, base, cap)
+    return {"queued": created, **counts}
