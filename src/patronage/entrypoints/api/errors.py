@@ -50,6 +50,12 @@ class ApiError(Exception):
         self.headers = headers
 
 
+def unauthorized() -> JSONResponse:
+    message = "a valid API key is required (Authorization: Bearer KEY)"
+    return answer(401, "unauthorized", message, [{"field": "Authorization", "message": message}],
+                  headers={"WWW-Authenticate": "Bearer"})
+
+
 def refusal(err: PatronageError) -> JSONResponse:
     data = err.to_dict()
     return JSONResponse({"error": data}, status_code=STATUS.get(err.code, 422))

@@ -22,11 +22,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from patronage.entrypoints.api import records
-from patronage.entrypoints.api.errors import answer, translate
+from patronage.entrypoints.api.errors import answer, translate, unauthorized
 from patronage.entrypoints.api.records import ApiKey
 
 log = logging.getLogger("patronage.api")
 READS = ("GET", "HEAD", "OPTIONS")
+OPEN = frozenset({"/v1/health"})
 HEADER = "Idempotency-Key"
 
 
@@ -55,6 +56,8 @@ class Guard(BaseHTTPMiddleware):
         except Exception as exc:  # noqa: BLE001 - one translator answers every fault
             return translate(exc)
         request.state.api_key = key
+        if key is None and request.url.path not in OPEN:
+            return unauthorized()  # before the body is even parsed
         if request.method in READS:
             return await self._run(request, call_next)
         idem = request.headers.get(HEADER)
@@ -65,6 +68,8 @@ class Guard(BaseHTTPMiddleware):
         worker = getattr(request.app.state, "worker", None)
         if worker is not None and response.status_code < 300:
             worker.wake()  # new events may wait for delivery
+        if key is None:
+            return response  # only writes made with a key are recorded
         try:
             await run_in_threadpool(records.audit, app, key, request.method, request.url.path,
                                     response.status_code, idem)
