@@ -376,3 +376,17 @@ def dashboard(tx: Tx) -> Row:
         "queued": count(select(func.count()).select_from(o).where(o.c.status == "queued")),
         "last_run": dict(last) if last else None,
     }
+
+
+def customers_by_ids(tx: Tx, ids: list[str]) -> list[Row]:
+    """The preview rows of a batch: id, name, type, status and current program, in order."""
+    c, e = t.customers, t.enrollments
+    found: dict[str, Row] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        stmt = (select(c.c.id, c.c.name, c.c.email, c.c.type, c.c.status, e.c.program_id)
+                .outerjoin(e, and_(e.c.customer_id == c.c.id, e.c.status == "open"))
+                .where(c.c.id.in_(chunk)))
+        found |= {r["id"]: dict(r) for r in tx.repo.all(stmt)}
+    return [found.get(i, {"id": i, "name": "", "email": None, "type": None, "status": None,
+                          "program_id": None}) for i in ids]

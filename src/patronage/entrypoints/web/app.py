@@ -1,9 +1,69 @@
-"""The web console, mounted by the API server at `/` (not built yet)."""
+"""The web console, mounted by the API server at `/`.
+
+`mount(api, facade)` adds the console's pages (server-rendered Jinja2 with htmx, charts by
+Chart.js, both served from `static/vendor`: no page needs the internet) to the FastAPI
+app `api`. The console's routes stay out of the OpenAPI schema. Every answer carries a
+Content-Security-Policy that allows only this server's scripts.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from decimal import Decimal
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
-def mount(api: Any, facade: Any) -> None:
-    """Add the console's routes to the FastAPI app `api`, serving `facade` (none yet)."""
+from patronage.core.money import fmt
+from patronage.entrypoints.web.deps import HERE, Console
+from patronage.entrypoints.web.routes import ROUTERS
+from patronage.service.app import Patronage
+
+STATIC_PREFIX = "/static"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+       "base-uri 'self'")
+
+
+def templates() -> Jinja2Templates:
+    t = Jinja2Templates(directory=str(HERE / "templates"))
+    env = t.env
+    env.filters["money"] = lambda v: "" if v is None or v == "" else fmt(Decimal(str(v)))
+    env.filters["csv"] = lambda v: ", ".join(str(x) for x in v) if isinstance(v, (list, tuple)) \
+        else ("" if v is None else str(v))
+    env.filters["tojson_safe"] = lambda v: json.dumps(v, default=str)
+    env.filters["date"] = lambda v: v.isoformat() if isinstance(v, (dt.date, dt.datetime)) \
+        else ("" if v is None else str(v))
+    env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]
+    env.globals["static"] = lambda path: f"{STATIC_PREFIX}/{path}"
+    return t
+
+
+def mount(api: Any, facade: Patronage) -> None:
+    """Add the console's routes to the FastAPI app `api`, serving `facade`."""
+    api.state.patronage_console = Console(facade, templates())
+    api.mount(STATIC_PREFIX, StaticFiles(directory=str(HERE / "static")), name="console-static")
+    for router in ROUTERS:
+        api.include_router(router)
+
+    @api.middleware("http")
+    async def _security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
+def create_app(facade: Patronage) -> FastAPI:
+    """A FastAPI app serving the console alone (tests, and until `patronage serve` exists)."""
+    app = FastAPI(title="Patronage console", docs_url=None, redoc_url=None, openapi_url=None)
+    mount(app, facade)
+    return app

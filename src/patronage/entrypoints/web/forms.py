@@ -1,0 +1,210 @@
+"""HTML forms to command bodies and back, and validation problems placed beside fields.
+
+Form fields are named by the dotted paths of the program format (`grace_days`,
+`filters.0.item_types`, `awards.1.credit_memo.amount`), the same paths a
+`PatronageError`'s problems name, so each problem can be shown next to its field. A form
+is shown from a flat "display" mapping of strings; lists are written comma-separated and a
+blank value means "not set" (for `expires`: never).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from patronage.core.errors import Problem
+
+LIST_SECTIONS = ("filters", "multipliers", "percent_tiers", "awards")
+COMMON = ("id", "name", "kind", "effective", "expires", "accrue_on", "cash_equivalent_only",
+          "start_date", "eligible_statuses")
+BY_KIND: dict[str, tuple[str, ...]] = {
+    "recurring": ("award_processing", "grace_days", "points_expire_days"),
+    "program_end": ("enrollment_basis", "calendar_start", "duration_months"),
+    "points_bank": ("point_value", "grace_days", "points_expire_days", "may_pay_sales_tax",
+                    "may_pay_gift_cards", "redeem_as", "report_in_sale_code"),
+}
+ALL_FIELDS = COMMON + tuple(dict.fromkeys(f for fs in BY_KIND.values() for f in fs))
+BOOLS = {"cash_equivalent_only", "may_pay_sales_tax", "may_pay_gift_cards",
+         "notify.subscribers"}
+LISTS = {"eligible_statuses", "transaction_types", "stores", "job_types", "vendors",
+         "manufacturers", "product_lines", "sub_departments", "item_types", "items",
+         "exclude_item_types", "notify.employees"}
+ROWS: dict[str, tuple[str, ...]] = {
+    "filters": ("name", "effective", "expires", "transaction_types", "stores", "job_types",
+                "vendors", "manufacturers", "product_lines", "sub_departments", "item_types",
+                "items", "exclude_item_types", "min_qty"),
+    "multipliers": ("name", "effective", "expires", "transaction_types", "currency_per_point"),
+    "percent_tiers": ("up_to", "percent"),
+    "awards": ("name", "effective", "expires", "level", "level_from", "level_to",
+               "credit_memo.amount", "credit_memo.expire_days", "credit_memo.reason",
+               "coupon.amount", "coupon.expire_days", "price_group", "notify.employees",
+               "notify.subscribers", "notify.letter_template"),
+}
+SECTIONS_BY_KIND = {
+    "recurring": ("filters", "multipliers", "awards"),
+    "program_end": ("filters", "multipliers", "awards"),
+    "points_bank": ("filters", "multipliers", "percent_tiers"),
+}
+AWARD_LEVELS = {"recurring": ("level",), "program_end": ("level_from", "level_to"),
+                "points_bank": ()}
+
+
+def _show(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if isinstance(value, Mapping):
+            out |= _flatten(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = _show(value)
+    return out
+
+
+def display_of(program: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored program (the `ProgramIn` mapping) as the form shows it."""
+    out: dict[str, Any] = {f: _show(program.get(f)) for f in ALL_FIELDS}
+    out["status"] = program.get("status", "draft")
+    for section, fields in ROWS.items():
+        rows = []
+        for row in program.get(section) or []:
+            flat = _flatten(row)
+            rows.append({f: flat.get(f, False if f in BOOLS else "") for f in fields})
+        out[section] = rows
+    return out
+
+
+def blank_row(section: str) -> dict[str, Any]:
+    return {f: False if f in BOOLS else "" for f in ROWS[section]}
+
+
+def display_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    """What was typed, kept as typed (to show again beside its problems)."""
+    out: dict[str, Any] = {f: (form.get(f) == "on") if f in BOOLS else str(form.get(f) or "")
+                           for f in ALL_FIELDS}
+    out["status"] = str(form.get("status") or "draft")
+    for section, fields in ROWS.items():
+        rows = []
+        for i in _indices(form, section):
+            if form.get(f"{section}.{i}._remove") == "on":
+                continue
+            rows.append({f: (form.get(f"{section}.{i}.{f}") == "on") if f in BOOLS
+                         else str(form.get(f"{section}.{i}.{f}") or "") for f in fields})
+        out[section] = rows
+    return out
+
+
+def _indices(form: Mapping[str, Any], section: str) -> list[int]:
+    """The row numbers N of fields named `section.N.field`, in order."""
+    found = set()
+    for key in form:
+        parts = str(key).split(".")
+        if len(parts) > 2 and parts[0] == section and parts[1].isdigit():
+            found.add(int(parts[1]))
+    return sorted(found)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def _put(target: dict[str, Any], path: str, value: Any) -> None:
+    head, _, rest = path.partition(".")
+    if rest:
+        _put(target.setdefault(head, {}), rest, value)
+    else:
+        target[head] = value
+
+
+def _row_body(section: str, row: Mapping[str, Any], kind: str) -> dict[str, Any] | None:
+    if not any(v not in ("", False) for v in row.values()):
+        return None  # an untouched blank row
+    body: dict[str, Any] = {}
+    for field in ROWS[section]:
+        value = row.get(field, "")
+        if section == "awards" and field in ("level", "level_from", "level_to") \
+                and field not in AWARD_LEVELS[kind]:
+            continue
+        if section == "awards" and field == "price_group" and kind != "program_end":
+            continue
+        if field in BOOLS:
+            if value:
+                _put(body, field, True)
+        elif field in LISTS:
+            if str(value).strip():
+                _put(body, field, _split(str(value)))
+        elif str(value).strip():
+            _put(body, field, str(value).strip())
+    if section in ("filters", "multipliers", "awards"):
+        body.setdefault("name", "")
+    return body
+
+
+def body_of(display: Mapping[str, Any], status: str | None = None) -> dict[str, Any]:
+    """The `put_program` body of a form: blank means default, lists split on commas."""
+    kind = str(display.get("kind") or "")
+    fields = COMMON + BY_KIND.get(kind, ())
+    body: dict[str, Any] = {}
+    for field in fields:
+        value = display.get(field, "")
+        if field in BOOLS:
+            body[field] = bool(value)
+        elif field in LISTS:
+            body[field] = _split(str(value))
+        elif str(value).strip():
+            body[field] = str(value).strip()
+    for section in SECTIONS_BY_KIND.get(kind, LIST_SECTIONS):
+        rows = [_row_body(section, row, kind) for row in display.get(section) or []]
+        body[section] = [r for r in rows if r is not None]
+    body["status"] = status or str(display.get("status") or "draft")
+    return body
+
+
+def known_paths(display: Mapping[str, Any]) -> set[str]:
+    paths = set(ALL_FIELDS) | set(LIST_SECTIONS)
+    for section, fields in ROWS.items():
+        for i in range(len(display.get(section) or [])):
+            paths.add(f"{section}.{i}")
+            paths |= {f"{section}.{i}.{f}" for f in fields}
+            paths |= {f"{section}.{i}.{f.split('.')[0]}" for f in fields if "." in f}
+    return paths
+
+
+def place(problems: Iterable[Problem], display: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Problems by the form path they belong beside: the longest known prefix of each
+    problem's field (a problem no field claims goes under "")."""
+    known = known_paths(display)
+    out: dict[str, list[str]] = {}
+    for p in problems:
+        parts = p.field.split(".")
+        where = ""
+        for n in range(len(parts), 0, -1):
+            candidate = ".".join(parts[:n])
+            if candidate in known:
+                where = candidate
+                break
+        out.setdefault(where, []).append(p.message)
+    return out
+
+
+def rows_of(form: Mapping[str, Any], section: str, fields: tuple[str, ...],
+            checkboxes: set[str]) -> list[dict[str, Any]]:
+    """Rows `section.N.field` of a simple list form; untouched blank rows are dropped."""
+    rows = []
+    for i in _indices(form, section):
+        row: dict[str, Any] = {}
+        for f in fields:
+            raw = form.get(f"{section}.{i}.{f}")
+            row[f] = (raw == "on") if f in checkboxes else str(raw or "").strip()
+        if all(row[f] == "" for f in fields if f not in checkboxes):
+            continue
+        rows.append(row)
+    return rows

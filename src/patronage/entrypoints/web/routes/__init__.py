@@ -1,0 +1,17 @@
+"""The console's pages, one router per area; `app.mount` includes them all."""
+
+from __future__ import annotations
+
+from patronage.entrypoints.web.routes import (
+    bulk,
+    customers,
+    messages,
+    ops,
+    programs,
+    reports,
+    session,
+    shop,
+)
+
+ROUTERS = [session.router, shop.router, programs.router, customers.router, bulk.router,
+           ops.router, messages.router, reports.router]

@@ -1,0 +1,122 @@
+"""Logging in and out, the front page, and the users page (admin)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from patronage.core.errors import PatronageError
+from patronage.entrypoints.web import accounts
+from patronage.entrypoints.web.deps import (
+    COOKIE,
+    Admin,
+    ConsoleDep,
+    ConsoleRoute,
+    Posted,
+    Viewer,
+    int_or_none,
+    page,
+    redirect,
+    refused,
+)
+from patronage.service import reports
+
+router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
+LOGIN_CSRF = "patronage_login_csrf"
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site (no scheme, no host) may follow a login."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", title="Log in", next=_safe_next(next),
+                    login_csrf=token)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, c: ConsoleDep) -> Response:
+    form = await request.form()
+    cookie = request.cookies.get(LOGIN_CSRF) or ""
+    sent = str(form.get("csrf") or "")
+    target = _safe_next(str(form.get("next") or "/"))
+    name, password = str(form.get("name") or ""), str(form.get("password") or "")
+    user = None
+    if cookie and hmac.compare_digest(cookie, sent):
+        user = await run_in_threadpool(accounts.authenticate, c.facade.engine, name, password)
+    if user is None:
+        token = secrets.token_urlsafe(24)
+        response = page(request, "login.html", status_code=401, title="Log in", next=target,
+                        login_csrf=token, name=name, error="Wrong user name or password."
+                        if cookie and hmac.compare_digest(cookie, sent)
+                        else "The login form expired; please try again.")
+        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/login")
+        return response
+    token = await run_in_threadpool(accounts.open_session, c.facade.engine, user)
+    done = redirect(target)
+    done.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https")
+    done.delete_cookie(LOGIN_CSRF, path="/login")
+    return done
+
+
+@router.post("/logout")
+def logout(request: Request, form: Posted, c: ConsoleDep) -> Response:
+    accounts.close_session(c.facade.engine, request.cookies.get(COOKIE))
+    response = redirect("/login")
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, user: Viewer, c: ConsoleDep) -> Response:
+    stats = c.facade.read(reports.dashboard)
+    programs = c.facade.read(lambda tx: tx.repo.programs())
+    return page(request, "dashboard.html", title="Patronage", stats=stats, programs=programs)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, user: Admin, c: ConsoleDep) -> Response:
+    return page(request, "users.html", title="Users", users=accounts.list_users(c.facade.engine),
+                roles=accounts.ROLES)
+
+
+@router.post("/users")
+def users_create(user: Admin, form: Posted, c: ConsoleDep) -> Response:
+    try:
+        made = accounts.create_user(c.facade.engine, str(form.get("name") or ""),
+                                    str(form.get("role") or ""), str(form.get("password") or ""),
+                                    int_or_none(form.get("store")))
+    except PatronageError as err:
+        return refused("/users", err)
+    return redirect("/users", f"user {made.name} created ({made.role})")
+
+
+@router.post("/users/{user_id}")
+def users_update(user_id: int, user: Admin, form: Posted, c: ConsoleDep) -> Response:
+    op = str(form.get("op") or "")
+    try:
+        if op == "deactivate":
+            if user_id == user.id:
+                return redirect("/users", "you cannot deactivate yourself", "error")
+            accounts.update_user(c.facade.engine, user_id, active=False)
+        elif op == "activate":
+            accounts.update_user(c.facade.engine, user_id, active=True)
+        elif op == "password":
+            accounts.update_user(c.facade.engine, user_id, password=str(form.get("password")))
+        elif op == "role":
+            accounts.update_user(c.facade.engine, user_id, role=str(form.get("role")))
+    except PatronageError as err:
+        return refused("/users", err)
+    return redirect("/users", "user updated")

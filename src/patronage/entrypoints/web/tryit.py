@@ -1,0 +1,113 @@
+"""The "try it" page's engine: run a scenario file on an empty copy of the shop.
+
+The manager's file needs only `customers` and `timeline`; the shop's own set-up and
+programs are added to it (at the end, so the lines the runner reports are the lines the
+manager wrote) unless the file has its own. A draft program being tried runs as open.
+The run happens on an in-memory database; live data is never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from patronage.entrypoints.simulate import simulate
+from patronage.service import reports
+from patronage.service.app import Patronage
+from patronage.service.setup import program_to_dict
+
+
+def shop_section(app: Patronage) -> dict[str, Any]:
+    lists = app.read(reports.shop_lists)
+    shop = lists["shop"]
+    return {
+        "name": shop["name"], "currency": shop["currency"],
+        "allow_credit_for_gift_cards": bool(shop["allow_credit_for_gift_cards"]),
+        "stores": [{"id": s["id"], "name": s["name"], "active": bool(s["active"])}
+                   for s in lists["stores"]],
+        "statuses": [{"code": s["code"], "include_in_loyalty": bool(s["include_in_loyalty"])}
+                     for s in lists["statuses"]],
+        "reasons": [{"code": r["code"], "account": r["account"]} for r in lists["reasons"]],
+        "price_groups": [{"code": g["code"], "discount_percent": str(g["discount_percent"])}
+                         for g in lists["price_groups"]],
+        "employees": [{k: v for k, v in {"id": e["id"], "email": e["email"],
+                                         "store": e["store_id"]}.items() if v is not None}
+                      for e in lists["employees"]],
+        "subscribers": [{"email": s["email"], "event": s["event"]} for s in lists["subscribers"]],
+    }
+
+
+def programs_section(app: Patronage, trying: str | None) -> list[dict[str, Any]]:
+    out = []
+    for p in app.read(lambda tx: tx.repo.programs()):
+        body = program_to_dict(p)
+        if p.id == trying and body.get("status") == "draft":
+            body["status"] = "open"
+        out.append(body)
+    return out
+
+
+def merged(text: str, app: Patronage, trying: str | None) -> str:
+    """The manager's scenario with the shop's set-up and programs appended where missing."""
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text  # the runner reports the syntax error with its line
+    if not isinstance(doc, dict):
+        return text
+    extra: dict[str, Any] = {}
+    if "shop" not in doc:
+        extra["shop"] = shop_section(app)
+    if "programs" not in doc:
+        extra["programs"] = programs_section(app, trying)
+    if not extra:
+        return text
+    tail = yaml.safe_dump(extra, sort_keys=False, default_flow_style=False)
+    return text.rstrip("\n") + "\n# --- added by the console: the shop's set-up and programs ---\n" \
+        + tail
+
+
+def run(text: str, app: Patronage, trying: str | None = None) -> tuple[int, list[str]]:
+    """Run the scenario; returns (exit code, the runner's lines)."""
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="patronage-try-") as tmp:
+        path = Path(tmp) / "scenario.yaml"
+        path.write_text(merged(text, app, trying))
+        code = simulate([str(path)], None, out=lambda line: lines.append(str(line)))
+    return code, [line.replace(str(path), "scenario.yaml") for line in lines]
+
+
+def sample(app: Patronage, program_id: str | None) -> str:
+    """A small story to start from: one customer enrolls and buys once."""
+    programs = {p.id: p for p in app.read(lambda tx: tx.repo.programs())}
+    program = programs.get(program_id or "") or next(iter(programs.values()), None)
+    today = app.clock.today()
+    if program is None:
+        return "customers:\n  - {id: T1, name: Test Customer}\ntimeline: []\n"
+    day = max(program.effective, today) if program.effective else today
+    stores = app.read(reports.shop_lists)["stores"]
+    store = stores[0]["id"] if stores else 1
+    later = day + dt.timedelta(days=max(program.grace_days, 0) + 1)
+    return f"""# Try "{program.name}" on a test shop: this story runs on an empty copy of the
+# shop's set-up and programs, never on live data. Change it and add checks, then Run.
+customers:
+  - {{id: T1, name: Test Customer, email: t1@example.com}}
+timeline:
+  - date: {day.isoformat()}
+    enroll: {{customer: T1, program: {program.id}}}
+  - date: {day.isoformat()}
+    invoice:
+      id: TRY-1
+      customer: T1
+      store: {store}
+      lines: [{{sku: ITEM-1, qty: 1, price: "250.00"}}]
+      payments: [{{tender: cash, amount: "250.00"}}]
+  - date: {later.isoformat()}
+    expect:
+      customers:
+        T1: {{program: {program.id}}}   # add e.g. pending: 0, available: 50
+"""

@@ -1,0 +1,29 @@
+"""Fixtures of the console tests: a shop with stores, reasons and a logged-in admin."""
+
+from __future__ import annotations
+
+import pytest
+
+from patronage.service.app import Patronage
+
+from .helpers import Console, console_for
+
+SHOP = {
+    "name": "Tire Town",
+    "stores": [{"id": 1, "name": "Main"}, {"id": 2, "name": "North"}],
+    "statuses": [{"code": "ACTIVE"}, {"code": "BANNED", "include_in_loyalty": False}],
+    "reasons": [{"code": "LOYALTY", "account": "4950"}],
+    "price_groups": [{"code": "GOLD", "discount_percent": "10"}],
+    "employees": [{"id": "E1", "email": "manager@example.com", "store": 1}],
+}
+
+
+@pytest.fixture
+def shop(app: Patronage) -> Patronage:
+    app.configure_shop(SHOP)
+    return app
+
+
+@pytest.fixture
+def admin(shop: Patronage) -> Console:
+    return console_for(shop, "admin")
