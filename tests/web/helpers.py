@@ -61,3 +61,36 @@ def console_for(app: Patronage, role: str = "admin") -> Console:
     c = Console(app)
     c.login(role)
     return c
+
+
+CLUB = {
+    "id": "club", "name": "250 Club", "kind": "recurring", "status": "open",
+    "effective": "2024-01-01", "grace_days": 10, "points_expire_days": 90,
+    "filters": [{"name": "all sales"}],
+    "multipliers": [{"name": "base", "currency_per_point": "5.00"}],
+    "awards": [{"name": "25 dollars", "level": 250,
+                "credit_memo": {"amount": "25.00", "expire_days": 30, "reason": "LOYALTY"}}],
+}
+BANK = {
+    "id": "bank", "name": "Reward Dollars", "kind": "points_bank", "status": "open",
+    "effective": "2024-01-01", "point_value": "0.01", "points_expire_days": 45,
+    "filters": [{"name": "all"}],
+    "percent_tiers": [{"up_to": "100.00", "percent": "1"}, {"percent": "2"}],
+}
+
+
+def seed(app: Patronage) -> None:
+    """Two programs and three customers: C1 in the club with 250 points pending, C2 in the
+    points bank with 400 available, C3 not enrolled."""
+    app.put_program(CLUB)
+    app.put_program(BANK)
+    for cid, name, kind in (("C1", "Ann Lee", "retail"), ("C2", "Bob Stone", "retail"),
+                            ("C3", "Cy Young", "commercial")):
+        app.put_customer({"id": cid, "name": name, "type": kind, "email": f"{cid.lower()}@x.io"})
+    app.enroll({"customer": "C1", "program": "club"})
+    app.enroll({"customer": "C2", "program": "bank"})
+    app.card({"customer": "C1", "add": "4000123"})
+    app.post_invoice({"id": "INV-1", "customer": "C1", "store": 1,
+                      "lines": [{"sku": "TIRE", "qty": "4", "price": "312.50"}]})
+    app.post_invoice({"id": "INV-2", "customer": "C2", "store": 1,
+                      "lines": [{"sku": "POOL", "qty": "1", "price": "20000.00"}]})

@@ -9,6 +9,7 @@ blank value means "not set" (for `expires`: never).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -208,3 +209,28 @@ def rows_of(form: Mapping[str, Any], section: str, fields: tuple[str, ...],
             continue
         rows.append(row)
     return rows
+
+
+STAND_INS = {"id": "-", "name": "-", "effective": "2000-01-01"}
+
+
+def salvage(body: Mapping[str, Any], problems: Iterable[Problem]) -> tuple[dict[str, Any], set[str]]:
+    """The body less what could not be read, so that the program's own rules (section 2)
+    can be checked too and every problem shown at once. Returns it with the sections from
+    which a whole row had to be dropped (their "needs at least one" is then no news)."""
+    out = copy.deepcopy(dict(body))
+    dropped_rows: set[tuple[str, int]] = set()
+    for p in problems:
+        parts = p.field.split(".")
+        if parts[0] in LIST_SECTIONS and len(parts) > 1 and parts[1].isdigit():
+            dropped_rows.add((parts[0], int(parts[1])))
+        elif parts[0] in STAND_INS:
+            out[parts[0]] = STAND_INS[parts[0]]  # required: a stand-in lets the rest be judged
+            dropped_rows.add(("expires" if parts[0] == "effective" else parts[0], -1))
+        elif parts[0] in out:
+            out.pop(parts[0])
+    for section, index in sorted(dropped_rows, reverse=True):
+        rows = out.get(section) or []
+        if 0 <= index < len(rows):
+            rows.pop(index)
+    return out, {section for section, _ in dropped_rows}

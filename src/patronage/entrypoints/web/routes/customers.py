@@ -133,7 +133,8 @@ def customer_adjust(customer_id: str, user: Manager, form: Posted, c: ConsoleDep
 
     def act() -> str:
         out = c.facade.adjust(body)
-        return f"{out.message}; available now {out.data.get('available')}"
+        now = c.facade.balance(customer_id)
+        return f"{out.message}; available now {now.available}, pending {now.pending}"
 
     return _do(customer_id, act)
 

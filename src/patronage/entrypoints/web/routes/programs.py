@@ -6,6 +6,7 @@ engine lists every problem at once and each is shown beside its field.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,8 +24,9 @@ from patronage.entrypoints.web.deps import (
     redirect,
     refused,
 )
-from patronage.service import messaging, reports
+from patronage.service import messaging, reports, setup
 from patronage.service.app import Patronage
+from patronage.service.inputs import ProgramIn, parse
 from patronage.service.setup import program_to_dict
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
@@ -40,10 +42,12 @@ def _choices(app: Patronage) -> dict[str, Any]:
 
 def _form(request: Request, app: Patronage, display: dict[str, Any], new: bool,
           problems: list[Problem] | None = None, status_code: int = 200) -> Response:
-    placed = forms.place(problems or [], display)
+    problems = [Problem(p.field, "required") if p.message == "Field required" else p
+                for p in problems or []]
+    placed = forms.place(problems, display)
     title = "New program" if new else f"Program {display.get('name') or display.get('id')}"
     return page(request, "program_form.html", status_code=status_code, title=title, p=display,
-                new=new, errors=placed, problems=problems or [], **_choices(app))
+                new=new, errors=placed, problems=problems, **_choices(app))
 
 
 @router.get("/programs", response_class=HTMLResponse)
@@ -112,13 +116,31 @@ def _submit(request: Request, app: Patronage, form: Any, program_id: str | None)
             app.read(lambda tx: tx.repo.program(str(display["id"]))) is not None:
         problem = Problem("id", f"a program with id {display['id']!r} exists; choose another")
         return _form(request, app, display, new, [problem], 422)
+    body = forms.body_of(display, status)
     try:
-        app.put_program(forms.body_of(display, status))
+        app.put_program(body)
     except PatronageError as err:
         problems = err.problems or [Problem("", err.message)]
+        if err.code == "invalid" and status != "draft":
+            problems = problems + _rule_problems(app, body, problems)
         return _form(request, app, display, new, problems, 422)
     verb = {"open": "saved and opened", "closed": "saved and closed"}.get(status, "saved")
     return redirect(f"/programs/{display['id']}", f"program {display['id']} {verb}")
+
+
+def _rule_problems(app: Patronage, body: dict[str, Any], read: list[Problem]) -> list[Problem]:
+    """Section 2's problems of what could be read, beside the values that could not."""
+    salvaged, dropped = forms.salvage(body, read)
+    try:
+        program = setup.to_program(parse(ProgramIn, salvaged))
+        app.read(lambda tx: setup.validate_for(tx, dataclasses.replace(program, status="open")))
+    except PatronageError as err:
+        seen = {(p.field, p.message) for p in read}
+        return [p for p in err.problems if p.field.split(".")[0] not in dropped
+                and p.field.split(".")[0] not in {x.field.split(".")[0] for x in read
+                                                  if x.field.split(".")[0] not in forms.ROWS}
+                and (p.field, p.message) not in seen]
+    return []
 
 
 @router.get("/programs/{program_id}/try", response_class=HTMLResponse)

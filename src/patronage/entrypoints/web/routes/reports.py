@@ -99,6 +99,7 @@ def report_points(request: Request, user: Manager, c: ConsoleDep, start: str = "
     labels = [r["month"] for r in rows]
     bars = {"type": "bar", "data": {"labels": labels, "datasets": [
         {"label": "earned", "data": [r["earned"] for r in rows], "backgroundColor": "#16a34a"},
+        {"label": "adjusted", "data": [r["adjusted"] for r in rows], "backgroundColor": "#a3a3a3"},
         {"label": "used", "data": [r["used"] for r in rows], "backgroundColor": "#2563eb"},
         {"label": "expired", "data": [r["expired"] for r in rows], "backgroundColor": "#dc2626"},
     ]}}
