@@ -23,11 +23,11 @@ def test_award_messages_arrive_with_their_templates(app: Patronage, mail: MailSe
     staff = mail.inbox.to("manager@example.com")[0]
     assert staff["Subject"] == "Award earned: 25 dollars"
     assert staff["From"] == "shop@example.com"
-    plain = staff.get_body(("plain",)).get_content()
+    plain = staff.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Ann Lee earned" in plain and "250 Club" in plain and "25.00" in plain
     assert mail.inbox.to("owner@example.com")
     letter = mail.inbox.to("ann@example.com")[0]
-    html = letter.get_body(("html",)).get_content()
+    html = letter.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Dear Ann Lee" in html and "@page" in html
     assert queued(app) == []
     sent = app.read(lambda tx: reports.outbox(tx, status="sent"))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
 
+import pytest
+from argon2 import PasswordHasher
+
+from patronage.entrypoints.web import accounts
 from patronage.service.app import Patronage
 
 from .helpers import Console, console_for
@@ -27,3 +31,11 @@ def shop(app: Patronage) -> Patronage:
 @pytest.fixture
 def admin(shop: Patronage) -> Console:
     return console_for(shop, "admin")
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Argon2 at its lowest cost in these tests: each hash is real, only faster."""
+    monkeypatch.setattr(accounts, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
