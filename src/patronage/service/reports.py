@@ -284,24 +284,6 @@ def journal_lines(tx: Tx, start: dt.date, end: dt.date) -> list[Row]:
 
 
 # --- look-ups for the console ----------------------------------------------------------------
-def find_customers(tx: Tx, query: str, limit: int = 50) -> list[Row]:
-    """Customers whose id, name or email contains `query`, or whose card number is `query`."""
-    q = query.strip()
-    if not q:
-        return []
-    c, cards, e = t.customers, t.cards, t.enrollments
-    like = f"%{q.lower()}%"
-    by_card = select(cards.c.customer_id).where(cards.c.number == q)
-    stmt = (
-        select(c.c.id, c.c.name, c.c.email, c.c.type, c.c.status, e.c.program_id)
-        .outerjoin(e, and_(e.c.customer_id == c.c.id, e.c.status == "open"))
-        .where(or_(func.lower(c.c.id).like(like), func.lower(c.c.name).like(like),
-                   func.lower(c.c.email).like(like), c.c.id.in_(by_card)))
-        .order_by(c.c.name, c.c.id).limit(limit)
-    )
-    return [dict(r) for r in tx.repo.all(stmt)]
-
-
 def card_owner(tx: Tx, number: str) -> Row | None:
     """The card row (number, customer, active) for a scanned number, or None."""
     row = tx.repo.card(number.strip())

@@ -38,7 +38,8 @@ def customers_find(request: Request, user: Viewer, c: ConsoleDep, q: str = "") -
     card = c.facade.read(lambda tx: reports.card_owner(tx, q)) if q else None
     if card is not None and card["active"] and not live:
         return redirect(_url(card["customer_id"]))  # a card scan opens the customer
-    found = c.facade.read(lambda tx: reports.find_customers(tx, q)) if q else []
+    ids = [str(r["id"]) for r in c.facade.find_customers(q)] if q else []
+    found = c.facade.read(lambda tx: reports.customers_by_ids(tx, ids))
     if len(found) == 1 and found[0]["id"] == q and not live:
         return redirect(_url(q))
     template = "customers_results.html" if live else "customers.html"
