@@ -287,6 +287,7 @@ def queue_statements(tx: Tx, program_id: str, as_of: dt.date | None = None) -> d
         payload = {
             "customer": cid, "program": program.id, "as_of": day.isoformat(),
             "pending": bal.pending, "available": bal.available, "earned": bal.earned,
+            "adjusted": bal.adjusted,
             "used": bal.used, "expired": bal.expired,
             "value": None if bal.value is None else fmt(bal.value),
             "expiring": [{"date": x.date.isoformat(), "points": x.points} for x in bal.expiring],

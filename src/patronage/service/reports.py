@@ -315,9 +315,13 @@ def maintenance_log(tx: Tx, limit: int = 50) -> list[Row]:
 
 
 def outbox(tx: Tx, status: str | None = None, limit: int = 200,
-           channel: str | None = None, ids: list[int] | None = None) -> list[Row]:
+           channel: str | None = None, ids: list[int] | None = None,
+           after_id: int | None = None) -> list[Row]:
+    """Outbox messages, newest first."""
     o = t.outbox
     stmt = select(o).order_by(o.c.id.desc()).limit(limit)
+    if after_id is not None:
+        stmt = stmt.where(o.c.id > after_id)
     if status:
         stmt = stmt.where(o.c.status == status)
     if channel:
