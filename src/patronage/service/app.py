@@ -29,7 +29,7 @@ from patronage.service import (
     setup,
 )
 from patronage.service.clock import Clock, SystemClock
-from patronage.service.uow import Tx, unit_of_work
+from patronage.service.uow import Tx, bulk_unit_of_work, unit_of_work
 from patronage.service.views import Balance, CustomerView, InvoiceView, Outcome
 
 T = TypeVar("T")
@@ -134,7 +134,8 @@ class Patronage:
 
     # --- daily run and awards ------------------------------------------------------------
     def run_maintenance(self, body: Any = None) -> Outcome:
-        data = self.run(lambda tx: maintenance.run(tx, _plain(body) or {}))
+        with bulk_unit_of_work(self.engine, self.clock) as tx:  # many rows: batched writes
+            data = maintenance.run(tx, _plain(body) or {})
         return Outcome(f"maintenance ran {data['days']} day(s) to {data['to']}", data)
 
     def preview_awards(self, body: Any) -> list[dict[str, Any]]:

@@ -1,22 +1,54 @@
 """The books: lots, ledger entries, POS documents, credit memos, coupons, journal, outbox.
 
-Append-only history plus the caches (lot remaining, enrollment debt, memo remaining) that
-are updated in the same statement batch as the entries they sum.
+Append-only history plus the caches (lot remaining, enrollment debt, totals by kind, memo
+remaining) that are updated in the same statement batch as the entries they sum.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, func, insert, or_, select, type_coerce, update
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    case,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.engine import Connection, RowMapping
 
 from patronage.adapters.db import tables as t
 from patronage.core.journal import Posting
 from patronage.core.lots import LotState
 from patronage.core.money import from_cents
+
+LIVE = t.lots.c.remaining > literal_column("0")  # literal, so the partial indexes apply
+
+
+@cache
+def totals_upsert(dialect: str) -> Any:
+    """Add to an enrollment's total for a kind: INSERT ... ON CONFLICT DO UPDATE, executed
+    with {enrollment_id, kind, points, last_on}; one statement for one entry or many."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    tot = t.enrollment_totals
+    stmt = dialect_insert(tot)
+    return stmt.on_conflict_do_update(
+        index_elements=[tot.c.enrollment_id, tot.c.kind],
+        set_={"points": tot.c.points + stmt.excluded.points,
+              "last_on": case((stmt.excluded.last_on > tot.c.last_on, stmt.excluded.last_on),
+                              else_=tot.c.last_on)},
+    )
 
 
 class Books:
@@ -32,7 +64,7 @@ class Books:
     def lots(self, enrollment_id: int, positive_only: bool = True) -> list[LotState]:
         stmt = select(t.lots).where(t.lots.c.enrollment_id == enrollment_id)
         if positive_only:
-            stmt = stmt.where(t.lots.c.remaining > 0)
+            stmt = stmt.where(LIVE)
         return [
             LotState(r["id"], r["accrual_date"], r["available_on"], r["expires_on"], r["remaining"])
             for r in self.all(stmt.order_by(t.lots.c.id))
@@ -59,10 +91,15 @@ class Books:
             enrollment_id=enrollment["id"], customer_id=enrollment["customer_id"], date=day,
             kind=kind, points=points, lot_id=lot_id, recorded_at=at, **refs,
         ))
+        self.conn.execute(totals_upsert(self.conn.dialect.name), {
+            "enrollment_id": enrollment["id"], "kind": kind, "points": points, "last_on": day})
+        e = t.enrollments
         if lot_id is None:
-            self.conn.execute(update(t.enrollments).where(t.enrollments.c.id == enrollment["id"])
-                              .values(debt=t.enrollments.c.debt + points))
+            self.conn.execute(update(e).where(e.c.id == enrollment["id"])
+                              .values(debt=e.c.debt + points, held=e.c.held + points))
         else:
+            self.conn.execute(update(e).where(e.c.id == enrollment["id"])
+                              .values(held=e.c.held + points))
             values: dict[str, Any] = {"remaining": t.lots.c.remaining + points}
             if kind in ("accrual", "adjustment"):
                 values["points"] = t.lots.c.points + points
@@ -74,6 +111,11 @@ class Books:
         ).scalar() or 0)
 
     def totals_by_kind(self, enrollment_id: int, as_of: dt.date) -> dict[str, int]:
+        tot = t.enrollment_totals
+        cached = self.conn.execute(select(tot.c.kind, tot.c.points, tot.c.last_on)
+                                   .where(tot.c.enrollment_id == enrollment_id)).all()
+        if all(last_on <= as_of for _, _, last_on in cached):  # no entry after as_of: the cache
+            return {kind: int(points) for kind, points, _ in cached}
         rows = self.conn.execute(
             select(t.ledger.c.kind, func.sum(t.ledger.c.points))
             .where(and_(t.ledger.c.enrollment_id == enrollment_id, t.ledger.c.date <= as_of))
@@ -97,8 +139,9 @@ class Books:
         return lots, sums.get(None, 0)
 
     def last_entry_date(self, enrollment_id: int) -> dt.date | None:
+        tot = t.enrollment_totals
         return self.conn.execute(
-            select(func.max(t.ledger.c.date)).where(t.ledger.c.enrollment_id == enrollment_id)
+            select(func.max(tot.c.last_on)).where(tot.c.enrollment_id == enrollment_id)
         ).scalar()
 
     def entries(self, **where: Any) -> list[RowMapping]:
@@ -277,24 +320,29 @@ class Books:
 
     def lots_expiring(self, day: dt.date) -> list[RowMapping]:
         lots = t.lots
-        return self.all(select(lots).where(and_(lots.c.remaining > 0, lots.c.expires_on <= day))
+        return self.all(select(lots).where(and_(LIVE, lots.c.expires_on <= day))
                         .order_by(lots.c.id))
 
     def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
         e, lots = t.enrollments, t.lots
         stmt = (
             select(e.c.id).distinct().join(lots, lots.c.enrollment_id == e.c.id)
-            .where(and_(e.c.debt < 0, lots.c.remaining > 0, lots.c.available_on <= day,
+            .where(and_(e.c.debt < literal_column("0"), LIVE, lots.c.available_on <= day,
                         or_(lots.c.expires_on.is_(None), lots.c.expires_on > day)))
         )
         return [r[0] for r in self.conn.execute(stmt)]
 
     def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
-        """Open enrollments of a program whose available points on `day` reach `level`."""
+        """Open enrollments of a program whose available points on `day` reach `level`.
+
+        Only those holding `level` points in any state can (held >= available + debt), so
+        the lots summed are theirs alone, found by the index on (program_id, held)."""
         e, lots = t.enrollments, t.lots
+        holding = (select(e.c.id).where(and_(e.c.program_id == program_id, e.c.held >= level,
+                                             e.c.status == "open")))
         avail = (
             select(lots.c.enrollment_id, func.sum(lots.c.remaining).label("pts"))
-            .where(and_(lots.c.remaining > 0, lots.c.available_on <= day,
+            .where(and_(lots.c.enrollment_id.in_(holding), LIVE, lots.c.available_on <= day,
                         or_(lots.c.expires_on.is_(None), lots.c.expires_on > day)))
             .group_by(lots.c.enrollment_id).subquery()
         )

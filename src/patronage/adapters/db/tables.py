@@ -1,8 +1,8 @@
 """Every table of Patronage, as SQLAlchemy Core. Migrations are generated from these.
 
 History tables (ledger, journal, uses) are append-only. `lots.remaining`,
-`enrollments.debt` and `credit_memos.remaining` are caches of sums of entries, kept in the
-same transaction as the entries; `patronage check` proves they agree.
+`enrollments.debt`, `enrollment_totals` and `credit_memos.remaining` are caches of sums of
+entries, kept in the same transaction as the entries; `patronage check` proves they agree.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from patronage.adapters.db.types import ExactDecimal, Money
@@ -204,9 +205,14 @@ enrollments = Table(
     Column("period_start", Date),  # program_end: start of the open period
     Column("period_end", Date),  # program_end: the day the open period is evaluated
     Column("debt", BigInteger, nullable=False, default=0),  # cache: sum of lot-less entries
+    # 0004_ops cache: the sum of all its entries (= its lots' remaining + debt)
+    Column("held", BigInteger, nullable=False, default=0, server_default="0"),
     Index("ix_enrollments_customer_status", "customer_id", "status"),
     Index("ix_enrollments_program_status", "program_id", "status"),
     Index("ix_enrollments_period_end", "period_end"),
+    Index("ix_enrollments_in_debt", "id", sqlite_where=text("debt < 0"),  # 0004_ops
+          postgresql_where=text("debt < 0")),
+    Index("ix_enrollments_program_held", "program_id", "held"),  # 0004_ops
 )
 
 invoices = Table(
@@ -317,6 +323,11 @@ lots = Table(
     Index("ix_lots_enrollment", "enrollment_id"),
     Index("ix_lots_expires_on", "expires_on"),
     Index("ix_lots_available_on", "available_on"),
+    # 0004_ops: live lots only, so the daily run and a balance never walk spent history
+    Index("ix_lots_live_expires_on", "expires_on", sqlite_where=text("remaining > 0"),
+          postgresql_where=text("remaining > 0")),
+    Index("ix_lots_live_enrollment", "enrollment_id", sqlite_where=text("remaining > 0"),
+          postgresql_where=text("remaining > 0")),
 )
 
 ledger = Table(
@@ -340,6 +351,15 @@ ledger = Table(
     Index("ix_ledger_enrollment", "enrollment_id"),
     Index("ix_ledger_lot", "lot_id"),
     Index("ix_ledger_invoice", "invoice_id"),
+)
+
+enrollment_totals = Table(  # 0004_ops: cache, the sum of an enrollment's entries by kind
+    "enrollment_totals",
+    metadata,
+    Column("enrollment_id", Id, ForeignKey("enrollments.id"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("points", BigInteger, nullable=False),
+    Column("last_on", Date, nullable=False),  # the latest date of an entry of this kind
 )
 
 awards = Table(
@@ -373,6 +393,7 @@ credit_memos = Table(
     Column("expires_on", Date),
     Column("status", String(10), nullable=False),  # open | used | expired | cancelled
     Index("ix_credit_memos_expires_on", "expires_on"),
+    Index("ix_credit_memos_status_expires_on", "status", "expires_on"),  # 0004_ops
 )
 
 credit_memo_uses = Table(
@@ -398,6 +419,7 @@ coupons = Table(
     Column("invoice_id", Id),  # the sale it applied to
     Column("applied", Money),
     Column("forfeited", Money),
+    Index("ix_coupons_status_expires_on", "status", "expires_on"),  # 0004_ops
 )
 
 adjustments = Table(

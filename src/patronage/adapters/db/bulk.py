@@ -1,0 +1,503 @@
+"""A write-behind repository for bulk work (imports, the daily run): the same methods with
+the same answers as `Repository`, but the rows a batch touches live in memory and its
+writes are sent with one executemany per table when the batch is flushed.
+
+The rules never know: services call `tx.repo.entry(...)`, `tx.repo.lots(...)` as always.
+Two modes keep it exact:
+- In an *item* (one invoice, one payment) nothing may reach the database: every read it
+  makes must be in memory (prepared beforehand with `prepare`) and every write is buffered
+  with an undo step. Anything else raises `SlowPath`; the caller undoes the item and runs it
+  again on a plain `Repository` inside a savepoint.
+- Outside items (the daily run) a method without a fast version runs its SQL as usual, but
+  the buffer is flushed first, and a write to a table held in memory clears the memory.
+Rows in memory are plain dicts with the values the database would give back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, select, text, update
+from sqlalchemy.engine import Connection
+
+from patronage.adapters.db import tables as t
+from patronage.adapters.db.books import LIVE, totals_upsert
+from patronage.adapters.db.bulk_documents import (
+    ALLOCATED,
+    BUFFERED,
+    CACHED,
+    CENT,
+    CHUNK,
+    FULL,
+    INSERTS,
+    MISSING,
+    MONEY,
+    BulkDocuments,
+    SlowPath,
+    Writer,
+)
+from patronage.adapters.db.repository import Repository
+from patronage.core.lots import LotState
+from patronage.core.programs import Program
+
+
+def _chunks(items: Iterable[Any]) -> Iterable[list[Any]]:
+    batch = list(dict.fromkeys(items))
+    for i in range(0, len(batch), CHUNK):
+        yield batch[i:i + CHUNK]
+
+
+class Guard:
+    """The connection as inherited methods see it (see the module docstring)."""
+
+    def __init__(self, conn: Connection, bulk: BulkRepository) -> None:
+        self._conn, self._bulk = conn, bulk
+
+    def execute(self, stmt: Any, *args: Any, **kw: Any) -> Any:
+        table = getattr(stmt, "table", None)
+        write = not getattr(stmt, "is_select", False)
+        if self._bulk.in_item and getattr(stmt, "is_insert", False) and not args and \
+                getattr(table, "name", None) in BUFFERED:
+            return self._bulk.buffer_insert(table.name, stmt.compile().params)
+        self._bulk.before_sql()
+        result = self._conn.execute(stmt, *args, **kw)
+        if write:
+            self._bulk.written(getattr(table, "name", None))
+        return result
+
+    def exec_driver_sql(self, *args: Any, **kw: Any) -> Any:
+        self._bulk.before_sql()
+        result = self._conn.exec_driver_sql(*args, **kw)
+        self._bulk.written(None)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class BulkRepository(BulkDocuments, Repository):
+    def __init__(self, conn: Connection) -> None:
+        self.raw = conn
+        self.conn = Guard(conn, self)  # type: ignore[assignment]
+        self.writer = Writer(conn)
+        self.postgres = conn.dialect.name == "postgresql"
+        self.in_item = False
+        self._undo: list[Callable[[], None]] = []
+        self.slow_items = 0
+        self._next_id: dict[str, list[int]] = {}
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in INSERTS}
+        self.totals: dict[tuple[int, str], list[Any]] = {}
+        self.dirty: dict[str, dict[Any, dict[str, Any]]] = {}
+        self.fresh: set[int] = set()
+        self.forget()
+
+    # --- memory, undo and flushing ---------------------------------------------------------
+    def forget(self) -> None:
+        """Drop every cached row (the buffer must be empty or flushed)."""
+        self.c: dict[str, dict[Any, Any]] = {name: {} for name in (
+            "customer", "card", "open", "enrollment",
+            "lots", "lot", "by_ext", "invoice", "lines", "payments", "payment", "memos",
+            "memo", "coupons", "coupon", "award")}
+        self.ref: dict[str, Any] | None = None
+
+    def written(self, table: str | None) -> None:
+        """SQL of an inherited method wrote to `table` (None: unknown)."""
+        if not self.postgres and (table is None or table in ALLOCATED):
+            self._next_id.clear()  # SQLite ids come from MAX(id) again
+        if table is None or table in CACHED:
+            self.forget()
+
+    def before_sql(self) -> None:
+        if self.in_item:
+            raise SlowPath
+        self.flush()
+
+    def begin_item(self) -> None:
+        self.in_item, self._undo = True, []
+        marks = {name: len(rows) for name, rows in self.rows.items()}
+        self._undo.append(lambda: [rows.__delitem__(slice(marks[n], None))
+                                   for n, rows in self.rows.items()])
+
+    def end_item(self, ok: bool) -> None:
+        self.in_item = False
+        if not ok:
+            for step in reversed(self._undo):
+                step()
+        self._undo = []
+
+    def _set(self, row: dict[str, Any], key: str, value: Any) -> None:
+        if self.in_item:
+            old = row.get(key, MISSING)
+            self._undo.append(lambda: row.__setitem__(key, old) if old is not MISSING
+                              else row.pop(key, None))
+        row[key] = value
+
+    def _put(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
+        if self.in_item:
+            old = cache.get(key, MISSING)
+            self._undo.append(lambda: cache.__setitem__(key, old) if old is not MISSING
+                              else cache.pop(key, None))
+        cache[key] = value
+
+    def _append(self, items: list[Any], value: Any) -> None:
+        if self.in_item:
+            self._undo.append(items.pop)
+        items.append(value)
+
+    def _mark(self, table: str, key: Any, **values: Any) -> None:
+        """Remember an update of a row that exists in the database."""
+        rows = self.dirty.setdefault(table, {})
+        self._put(rows, key, {**rows.get(key, {}), **values})
+
+    def _add(self, table: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Buffer a new row, complete with defaults (and its id where one is allocated)."""
+        row = {**FULL[table], **values}
+        for name in MONEY[table]:
+            if row[name] is not None:
+                row[name] = Decimal(row[name]).quantize(CENT)
+        if table in ALLOCATED:
+            row["id"] = self._allocate(table)
+        self.rows[table].append(row)  # an item's rows are cut back by its first undo step
+        self.fresh.add(id(row))
+        if self.in_item:
+            self._undo.append(lambda: self.fresh.discard(id(row)))
+        return row
+
+    def buffer_insert(self, table: str, values: dict[str, Any]) -> None:
+        """A plain INSERT of an item into a table only ever read outside items."""
+        row = self._add(table, values)
+        if table == "cards":
+            self._put(self.c["card"], row["number"], row)
+
+    def is_new(self, row: dict[str, Any]) -> bool:
+        """Is this row still only in the buffer (so an update needs no UPDATE)?"""
+        return id(row) in self.fresh
+
+    def _allocate(self, table: str) -> int:
+        free = self._next_id.get(table)
+        if self.postgres:
+            if not free:
+                free = [r[0] for r in self.raw.execute(text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                    "FROM generate_series(1, 500)"))]
+                free.reverse()
+                self._next_id[table] = free
+            return free.pop()
+        if free is None:
+            top = self.raw.execute(select(func.max(t.metadata.tables[table].c.id))).scalar()
+            free = self._next_id[table] = [int(top or 0)]
+        free[0] += 1
+        return free[0]
+
+    def flush(self) -> None:
+        """Send every buffered insert, update and total to the database."""
+        for name in INSERTS:
+            rows = self.rows[name]
+            if rows:
+                self.writer.insert(name, rows)
+                rows.clear()
+        for name, changes in self.dirty.items():
+            table = t.metadata.tables[name]
+            keys = [c.name for c in table.primary_key.columns]
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for key, values in changes.items():
+                pk = key if isinstance(key, tuple) else (key,)
+                groups.setdefault(tuple(sorted(values)), []).append(
+                    {**{f"k_{k}": v for k, v in zip(keys, pk, strict=True)},
+                     **{f"v_{c}": v for c, v in values.items()}})
+            for cols, params in groups.items():
+                self.writer.many(("update", name, cols), lambda tb=table, ks=keys, cs=cols: (
+                    update(tb).where(and_(*(tb.c[k] == bindparam(f"k_{k}") for k in ks)))
+                    .values({c: bindparam(f"v_{c}", type_=tb.c[c].type) for c in cs})), params)
+        self.dirty = {}
+        self.fresh.clear()
+        if self.totals:
+            self.writer.many("totals", lambda: totals_upsert(self.raw.dialect.name), [
+                {"enrollment_id": eid, "kind": kind, "points": v[0], "last_on": v[1]}
+                for (eid, kind), v in self.totals.items()])
+            self.totals = {}
+
+    # --- loading rows into memory ------------------------------------------------------------
+    def _query(self, stmt: Any) -> list[dict[str, Any]]:
+        self.before_sql()
+        return [dict(r) for r in self.raw.execute(stmt).mappings()]
+
+    def prepare(self, customers: Iterable[str] = (), invoices: Iterable[str] = (),
+                payments: Iterable[tuple[int, str]] = (), documents: bool = False,
+                cards: Iterable[str] = ()) -> None:
+        """Load what items about these customers, invoice ids, payment keys and card
+        numbers will read: the customers (locked on PostgreSQL), their open enrollments,
+        live lots, memos and coupons; the invoices (with lines and payments when
+        `documents`); the cards."""
+        self.reference()
+        c = self.c
+        numbers = [x for x in dict.fromkeys(cards) if x not in c["card"]]
+        for ids in _chunks(numbers):
+            found = {r["number"]: r for r in self._query(
+                select(t.cards).where(t.cards.c.number.in_(ids)))}
+            for number in ids:
+                c["card"][number] = found.get(number)
+        want = [x for x in dict.fromkeys(customers) if x is not None and x not in c["customer"]]
+        for ids in _chunks(want):
+            stmt = select(t.customers).where(t.customers.c.id.in_(ids)).order_by(t.customers.c.id)
+            found = {r["id"]: r for r in self._query(stmt.with_for_update() if self.postgres
+                                                      else stmt)}
+            for cid in ids:
+                c["customer"][cid] = found.get(cid)
+                c["open"][cid] = None
+                c["memos"][cid], c["coupons"][cid] = [], []
+            e = t.enrollments
+            opened = self._query(select(e).where(and_(e.c.customer_id.in_(ids),
+                                                      e.c.status == "open")))
+            for row in opened:
+                c["enrollment"][row["id"]] = row
+                c["open"][row["customer_id"]] = row
+            self._load_lots([row["id"] for row in opened])
+            for table, key, one in ((t.credit_memos, "memos", "memo"),
+                                    (t.coupons, "coupons", "coupon")):
+                for row in self._query(select(table).where(table.c.customer_id.in_(ids))
+                                       .order_by(table.c.id)):
+                    c[key][row["customer_id"]].append(row)
+                    c[one][row["id"]] = row
+        exts = [x for x in dict.fromkeys(invoices) if x not in c["by_ext"]]
+        for ids in _chunks(exts):
+            rows = self._query(select(t.invoices).where(t.invoices.c.external_id.in_(ids))
+                               .order_by(t.invoices.c.id))
+            for ext in ids:
+                c["by_ext"][ext] = []
+            for row in rows:
+                c["by_ext"][row["external_id"]].append(row)
+                c["invoice"][row["id"]] = row
+            if documents and rows:
+                self._load_documents([row["id"] for row in rows])
+                self.prepare(customers=[r["customer_id"] for r in rows if r["customer_id"]])
+        for store, ext in payments:
+            if (store, ext) not in c["payment"]:
+                p = t.payments
+                row = self._query(select(p).where(and_(p.c.store_id == store,
+                                                       p.c.external_id == ext)))
+                c["payment"][(store, ext)] = row[0] if row else None
+
+    def _load_documents(self, pks: list[int]) -> None:
+        il, p = t.invoice_lines, t.payments
+        for pk in pks:
+            self.c["lines"][pk], self.c["payments"][pk] = [], []
+        for row in self._query(select(il).where(il.c.invoice_id.in_(pks))
+                               .order_by(il.c.invoice_id, il.c.line_no)):
+            self.c["lines"][row["invoice_id"]].append(row)
+        for row in self._query(select(p).where(p.c.invoice_id.in_(pks)).order_by(p.c.id)):
+            self.c["payments"][row["invoice_id"]].append(row)
+
+    def _load_lots(self, enrollment_ids: Iterable[int]) -> None:
+        want = [x for x in enrollment_ids if x not in self.c["lots"]]
+        for ids in _chunks(want):
+            for eid in ids:
+                self.c["lots"][eid] = {}
+            rows = self._query(select(t.lots).where(and_(t.lots.c.enrollment_id.in_(ids), LIVE)))
+            for row in rows:
+                self.c["lots"][row["enrollment_id"]][row["id"]] = row
+                self.c["lot"][row["id"]] = row
+
+    def warm(self, enrollment_ids: Iterable[int]) -> None:
+        """Load enrollments and their live lots, many at a time (the daily run's sets)."""
+        want = [x for x in dict.fromkeys(enrollment_ids) if x not in self.c["enrollment"]]
+        for ids in _chunks(want):
+            for row in self._query(select(t.enrollments).where(t.enrollments.c.id.in_(ids))):
+                self.c["enrollment"][row["id"]] = row
+        self._load_lots(enrollment_ids)
+
+    # --- reference data --------------------------------------------------------------------
+    def reference(self) -> None:
+        """Load the small tables whole (shop, stores, statuses, reasons, programs), once
+        after every `forget`, so no item ever misses them."""
+        if self.ref is not None:
+            return
+        if self.in_item:
+            raise SlowPath
+        self.flush()
+        ref: dict[str, Any] = {"shop": super().shop(), "lowest": super().lowest_active_store()}
+        ref["shop"] = None if ref["shop"] is None else dict(ref["shop"])
+        for key, table, col in (("store", t.stores, "id"), ("status", t.statuses, "code"),
+                                ("reason", t.reasons, "code")):
+            ref[key] = {r[col]: r for r in self._query(select(table))}
+        programs = Repository.programs(self)
+        ref["programs"] = programs
+        ref["program"] = {p.id: p for p in programs}
+        self.ref = ref
+
+    def _ref(self, key: str) -> Any:
+        if self.ref is None:
+            self.reference()
+        return self.ref[key]  # type: ignore[index]
+
+    def shop(self) -> Any:
+        return self._ref("shop")
+
+    def note_activity(self, day: dt.date) -> None:
+        row = self.shop()
+        if row is None:
+            return super().note_activity(day)
+        if row["first_activity"] is None or day < row["first_activity"]:
+            self._set(row, "first_activity", day)
+            self._mark("shop", 1, first_activity=day)
+
+    def store(self, store_id: int) -> Any:
+        return self._ref("store").get(store_id)
+
+    def lowest_active_store(self) -> int | None:
+        return self._ref("lowest")  # type: ignore[no-any-return]
+
+    def status_included(self, code: str | None) -> bool:
+        row = None if code is None else self._ref("status").get(code)
+        return True if row is None else bool(row["include_in_loyalty"])
+
+    def reason(self, code: str) -> Any:
+        return self._ref("reason").get(code)
+
+    def program(self, program_id: str) -> Program | None:
+        return self._ref("program").get(program_id)  # type: ignore[no-any-return]
+
+    def programs(self) -> list[Program]:
+        return list(self._ref("programs"))
+
+    def upsert(self, table: t.Table, key: str, values: dict[str, Any]) -> None:
+        if table.name != "customers":
+            return super().upsert(table, key, values)
+        row = self.customer(values[key])
+        if row is None:
+            row = self._add("customers", values)
+            self._put(self.c["customer"], row["id"], row)
+        else:
+            for name, value in values.items():
+                self._set(row, name, value)
+            if not self.is_new(row):
+                self._mark("customers", row["id"], **values)
+
+    def card(self, number: str) -> Any:
+        if number not in self.c["card"]:
+            self.prepare(cards=[number])
+        return self.c["card"][number]
+
+    def customer(self, customer_id: str, lock: bool = False) -> Any:
+        if customer_id not in self.c["customer"]:
+            self.prepare([customer_id])  # loads (and locks) it, or raises SlowPath in an item
+        return self.c["customer"][customer_id]
+
+    # --- enrollments and lots ----------------------------------------------------------------
+    def open_enrollment(self, customer_id: str) -> Any:
+        self.customer(customer_id)
+        return self.c["open"].get(customer_id)
+
+    def insert_enrollment(self, customer_id: str, program_id: str, start: dt.date,
+                          period: tuple[dt.date, dt.date] | None) -> int:
+        self.customer(customer_id)
+        row = self._add("enrollments", {
+            "customer_id": customer_id, "program_id": program_id, "start_date": start,
+            "status": "open", "period_start": period[0] if period else None,
+            "period_end": period[1] if period else None, "debt": 0, "held": 0})
+        self._put(self.c["enrollment"], row["id"], row)
+        self._put(self.c["open"], customer_id, row)
+        self._put(self.c["lots"], row["id"], {})
+        return int(row["id"])
+
+    def enrollment(self, enrollment_id: int) -> Any:
+        if enrollment_id not in self.c["enrollment"]:
+            if self.in_item:
+                raise SlowPath
+            self.warm([enrollment_id])
+        return self.c["enrollment"].get(enrollment_id)
+
+    def _lots_of(self, enrollment_id: int) -> dict[int, dict[str, Any]]:
+        if enrollment_id not in self.c["lots"]:
+            if self.in_item:
+                raise SlowPath
+            self._load_lots([enrollment_id])
+        return self.c["lots"][enrollment_id]  # type: ignore[no-any-return]
+
+    def lots(self, enrollment_id: int, positive_only: bool = True) -> list[LotState]:
+        if not positive_only:
+            return super().lots(enrollment_id, positive_only)
+        rows = sorted(self._lots_of(enrollment_id).values(), key=lambda r: r["id"])
+        return [LotState(r["id"], r["accrual_date"], r["available_on"], r["expires_on"],
+                         r["remaining"]) for r in rows if r["remaining"] > 0]
+
+    def lot(self, lot_id: int) -> Any:
+        found = self.c["lot"].get(lot_id)
+        return found if found is not None else super().lot(lot_id)
+
+    def insert_lot(self, enrollment: Any, source: str, invoice_id: int | None,
+                   accrual: dt.date, available_on: dt.date, expires_on: dt.date | None) -> int:
+        lots = self._lots_of(enrollment["id"])
+        row = self._add("lots", {
+            "enrollment_id": enrollment["id"], "customer_id": enrollment["customer_id"],
+            "source": source, "invoice_id": invoice_id, "accrual_date": accrual,
+            "available_on": available_on, "expires_on": expires_on, "points": 0, "remaining": 0})
+        self._put(lots, row["id"], row)
+        self._put(self.c["lot"], row["id"], row)
+        return int(row["id"])
+
+    def entry(self, enrollment: Any, day: dt.date, kind: str, points: int,
+              lot_id: int | None, at: dt.datetime, **refs: Any) -> None:
+        if points == 0:
+            return
+        eid = enrollment["id"]
+        owner = self.enrollment(eid)
+        self._set(owner, "held", owner["held"] + points)
+        if lot_id is None:
+            self._set(owner, "debt", owner["debt"] + points)
+        if not self.is_new(owner):
+            self._mark("enrollments", eid, debt=owner["debt"], held=owner["held"])
+        if lot_id is not None:
+            target = self.c["lot"].get(lot_id)
+            if target is None:  # a spent lot (a restore, a cancelled award)
+                if self.in_item:
+                    raise SlowPath
+                row = super().lot(lot_id)
+                if row is None:
+                    raise LookupError(f"no lot {lot_id}")
+                target = self.c["lot"][lot_id] = dict(row)
+                if eid in self.c["lots"]:  # it may come alive again
+                    self.c["lots"][eid][lot_id] = target
+            values = {"remaining": target["remaining"] + points}
+            if kind in ("accrual", "adjustment"):
+                values["points"] = target["points"] + points
+            for key, value in values.items():
+                self._set(target, key, value)
+            if not self.is_new(target):
+                self._mark("lots", lot_id, **values)
+        self.rows["ledger"].append({
+            "enrollment_id": eid, "customer_id": enrollment["customer_id"], "date": day,
+            "kind": kind, "points": points, "lot_id": lot_id, "invoice_id": None,
+            "award_id": None, "ref": None, "user": None, "reason": None, "recorded_at": at,
+            **refs})
+        total = self.totals.get((eid, kind))
+        if total is None:
+            self._put(self.totals, (eid, kind), [points, day])
+        else:
+            old = list(total)
+            if self.in_item:
+                self._undo.append(lambda: total.__setitem__(slice(None), old))
+            total[0] += points
+            total[1] = max(total[1], day)
+
+    def debt(self, enrollment_id: int) -> int:
+        row = self.enrollment(enrollment_id)
+        return int(row["debt"]) if row is not None else 0
+
+    def lots_expiring(self, day: dt.date) -> list[Any]:
+        rows = super().lots_expiring(day)
+        self.warm(r["enrollment_id"] for r in rows)
+        return [self.c["lot"].get(r["id"], r) for r in rows]
+
+    def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
+        found = super().enrollments_in_debt_with_lots_on(day)
+        self.warm(found)
+        return found
+
+    def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
+        found = super().enrollments_reaching(program_id, level, day)
+        self.warm(found)
+        return found

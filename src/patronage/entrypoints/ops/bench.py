@@ -1,0 +1,346 @@
+"""`patronage bench`: Patronage's speed, measured on data it makes itself.
+
+Everything happens in a scratch database (a temporary SQLite file, or a temporary schema
+on the PostgreSQL server given), dropped afterwards. The figures, printed as JSON:
+
+- import: customers/s, and invoice lines/s through `patronage import invoices` (the year
+  in date order, the daily run catching up before each day, every rule applied);
+- storage limit: the file's rows inserted as they are with the driver's bare executemany
+  (sqlite3 or psycopg), and the rows the import actually wrote inserted the same way; the
+  import's rate as a share of each;
+- online: invoices/s posted one by one through the service facade, as the POS does;
+- maintenance: the next day's run, and the run a year later that expires every lot
+  (seconds, and seconds per million lots), against the time the import took;
+- balance: microseconds per lookup for a customer with about 10 ledger entries and one
+  with about 10,000 (a separate small shop), and their ratio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from patronage.adapters.db import tables as t
+from patronage.adapters.db.engine import make_engine
+from patronage.adapters.db.migrate import upgrade
+from patronage.entrypoints.ops import benchdata as data
+from patronage.entrypoints.ops.files import read_customers, read_invoices
+from patronage.entrypoints.ops.progress import reporter
+from patronage.entrypoints.ops.scratch import is_postgres, scratch_url
+from patronage.service import bulk, check
+from patronage.service.app import Patronage
+from patronage.service.clock import FixedClock
+
+WRITTEN = ("invoices", "invoice_lines", "lots", "ledger", "enrollment_totals", "awards",
+           "credit_memos", "journal_entries", "journal_postings", "events")
+ONLINE = 1000
+
+
+def say(quiet: bool, text: str) -> None:
+    if not quiet:
+        print(text, file=sys.stderr, flush=True)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    began = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - began
+
+
+def run_bench(customers: int, database: str | None = None, quiet: bool = False) -> dict[str, Any]:
+    """Make a shop of `customers` customers and five lines per customer, measure, drop it."""
+    postgres = is_postgres(database)
+    with scratch_url(database, prefix="bench", file=True) as url, \
+            scratch_url(database, prefix="bench", file=True) as spare_url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            tmp = Path(url.split("///", 1)[1]).parent if not postgres else None
+            with _workdir(tmp) as work:
+                out = _measure(engine, spare_url, work, customers, quiet)
+        finally:
+            engine.dispose()
+    out["database"] = "postgresql" if postgres else "sqlite"
+    out["machine"] = _machine(database)
+    return out
+
+
+class _workdir:
+    """The SQLite database's own temporary directory, or a new one for PostgreSQL."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path, self.tmp = path, None
+
+    def __enter__(self) -> Path:
+        if self.path is not None:
+            return self.path
+        import tempfile
+
+        self.tmp = tempfile.TemporaryDirectory(prefix="patronage-bench-")  # type: ignore[assignment]
+        return Path(self.tmp.name)  # type: ignore[attr-defined]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tmp is not None:
+            self.tmp.cleanup()  # type: ignore[attr-defined]
+
+
+def _shop(engine: Engine, day: dt.date) -> Patronage:
+    app = Patronage(engine, FixedClock(day))
+    app.configure_shop(data.SHOP)
+    for program in data.PROGRAMS:
+        app.put_program(program)
+    return app
+
+
+def _measure(engine: Engine, spare_url: str, work: Path, customers: int,
+             quiet: bool) -> dict[str, Any]:
+    app = _shop(engine, data.START)
+    ids = [f"C{i}" for i in range(customers)]
+    say(quiet, f"bench: writing {customers:,} customers and "
+               f"{customers * data.LINES_PER_CUSTOMER:,} invoice lines to {work}")
+    customers_csv, invoices_csv = work / "customers.csv", work / "invoices.csv"
+    data.write_customers(customers_csv, customers)
+    rows = data.invoice_rows("INV-", ids, customers, seed=2)
+    data.write_invoices(invoices_csv, rows)
+    last = data.START + dt.timedelta(days=data.DAYS - 1)
+    app.clock.set(last)  # type: ignore[attr-defined]
+
+    with reporter("customers", quiet) as progress:
+        people, people_s = timed(lambda: bulk.import_customers(
+            app, read_customers(customers_csv), progress=progress))
+    before = _top_ids(engine)
+    with reporter("invoices", quiet) as progress:
+        imported, import_s = timed(lambda: bulk.import_invoices(
+            app, read_invoices(invoices_csv), progress=progress))
+    written = _count_written(engine, before)
+    lines = len(rows)
+    lines_per_s = lines / import_s
+    say(quiet, f"bench: imported {lines:,} lines in {import_s:.1f}s; measuring the storage limit")
+
+    file_rate = _bare_rate(spare_url, work, rows)
+    written_rate = _written_rate(engine, spare_url, before)
+    per_line = sum(written.values()) / lines
+    say(quiet, f"bench: posting {min(ONLINE, customers)} invoices online")
+    online_n, online_s = _online(app, ids, last)
+    say(quiet, "bench: the daily run")
+    day_after = last + dt.timedelta(days=2)
+    app.clock.set(day_after)  # type: ignore[attr-defined]
+    _, next_day_s = timed(lambda: app.run_maintenance({"date": day_after}))
+    lots = _count(engine, t.lots, t.lots.c.remaining > 0)
+    year_later = day_after + dt.timedelta(days=366)
+    app.clock.set(year_later)  # type: ignore[attr-defined]
+    ran, expire_s = timed(lambda: app.run_maintenance({"date": year_later}))
+    expired = int(ran.data.get("lots_expired", 0))
+    report, check_s = timed(lambda: app.read(lambda tx: check.run(tx)))
+    say(quiet, "bench: balance lookups")
+    balance = _balances(spare_url, work)
+    return {
+        "size": {"customers": customers, "invoices": imported.documents, "lines": lines},
+        "import": {
+            "customers_per_s": round(customers / people_s), "customers_seconds": round(people_s, 2),
+            "invoices_seconds": round(import_s, 2), "lines_per_s": round(lines_per_s),
+            "invoices_per_s": round(imported.documents / import_s),
+            "refused": len(imported.errors) + len(people.errors), "slow_items": imported.slow,
+            "daily_runs": imported.maintenance_runs, "rows_written": written,
+        },
+        "storage_limit": {
+            "file_rows_per_s": round(file_rate),
+            "import_share_of_file_limit": round(lines_per_s / file_rate, 3),
+            "written_rows_per_s": round(written_rate),
+            "written_rows_per_line": round(per_line, 2),
+            "written_lines_per_s": round(written_rate / per_line),
+            "import_share_of_written_limit": round(lines_per_s / (written_rate / per_line), 3),
+        },
+        "online": {"invoices": online_n, "seconds": round(online_s, 2),
+                   "invoices_per_s": round(online_n / online_s, 1)},
+        "maintenance": {
+            "next_day_seconds": round(next_day_s, 3),
+            "expire_all": {"days": int(ran.data.get("days", 0)), "live_lots": lots,
+                           "lots_expired": expired, "seconds": round(expire_s, 2),
+                           "seconds_per_million_lots": round(expire_s / max(expired, 1) * 1e6)},
+            "share_of_import_time": round(expire_s / import_s, 3),
+        },
+        "balance": balance,
+        "check": {"faults": len(report.faults), "seconds": round(check_s, 2)},
+        "targets": {
+            "import_at_least_0.2_of_file_limit": lines_per_s / file_rate >= 0.2,
+            "import_at_least_0.2_of_written_limit": lines_per_s / (written_rate / per_line) >= 0.2,
+            "daily_run_within_import_time": expire_s <= import_s,
+            "balance_flat_within_1.5x": balance["ratio"] <= 1.5,
+        },
+    }
+
+
+def _top_ids(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {name: int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(
+            t.metadata.tables[name].c.id), 0))).scalar() or 0)
+            for name in WRITTEN if "id" in t.metadata.tables[name].c}
+
+
+def _new_rows(table: sa.Table, before: dict[str, int]) -> Any:
+    stmt = sa.select(table)
+    return stmt.where(table.c.id > before[table.name]) if table.name in before else stmt
+
+
+def _count(engine: Engine, table: sa.Table, where: Any = None) -> int:
+    stmt = sa.select(sa.func.count()).select_from(table)
+    with engine.connect() as conn:
+        return int(conn.execute(stmt if where is None else stmt.where(where)).scalar() or 0)
+
+
+def _count_written(engine: Engine, before: dict[str, int]) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {name: int(conn.execute(sa.select(sa.func.count()).select_from(
+            _new_rows(t.metadata.tables[name], before).subquery())).scalar() or 0)
+            for name in WRITTEN}
+
+
+def _driver(engine: Engine) -> Any:
+    """The DBAPI connection itself: sqlite3 or psycopg, no SQLAlchemy in between."""
+    return engine.raw_connection().driver_connection
+
+
+def _bare_rate(url: str, work: Path, rows: list[list[str]]) -> float:
+    """The file's rows, as text, into a table of the file's shape: one executemany."""
+    engine = make_engine(url)
+    try:
+        raw = _driver(engine)
+        mark = "?" if engine.dialect.name == "sqlite" else "%s"
+        cols = ", ".join(f"c{i} TEXT" for i in range(16))
+        sql = f"INSERT INTO bench_rows VALUES ({', '.join([mark] * 16)})"
+        cur = raw.cursor()
+        cur.execute(f"CREATE TABLE bench_rows ({cols})")
+        raw.commit()
+        if engine.dialect.name == "sqlite":
+            cur.execute("BEGIN")
+        began = time.perf_counter()
+        cur.executemany(sql, rows)
+        raw.commit()
+        seconds = time.perf_counter() - began
+        cur.execute("DROP TABLE bench_rows")
+        raw.commit()
+        return len(rows) / seconds
+    finally:
+        engine.dispose()
+
+
+def _written_rate(engine: Engine, url: str, before: dict[str, int]) -> float:
+    """The rows the import wrote, read back as stored and inserted again, table by table,
+    into an empty copy of the schema (same keys and indexes) with one executemany each."""
+    target = make_engine(url)
+    try:
+        t.metadata.create_all(target)
+        raw = _driver(target)
+        mark = "?" if target.dialect.name == "sqlite" else "%s"
+        total, seconds = 0, 0.0
+        cur = raw.cursor()
+        with engine.connect() as source:
+            for name in WRITTEN:
+                table = t.metadata.tables[name]
+                cols = [c.name for c in table.columns]
+                shown = [f"{c}::text" if engine.dialect.name == "postgresql"
+                         and isinstance(table.c[c].type, sa.JSON) else f'"{c}"' for c in cols]
+                where = f" WHERE id > {before[name]}" if name in before else ""
+                found = source.exec_driver_sql(
+                    f"SELECT {', '.join(shown)} FROM {name}{where}").fetchall()
+                sql = (f"INSERT INTO {name} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in cols)})"
+                       f" VALUES ({', '.join([mark] * len(cols))})")
+                if target.dialect.name == "sqlite":
+                    cur.execute("BEGIN")
+                began = time.perf_counter()
+                cur.executemany(sql, [tuple(r) for r in found])
+                raw.commit()
+                seconds += time.perf_counter() - began
+                total += len(found)
+        t.metadata.drop_all(target)
+        return total / seconds if seconds else 0.0
+    finally:
+        target.dispose()
+
+
+def _online(app: Patronage, ids: list[str], last: dt.date) -> tuple[int, float]:
+    count = min(ONLINE, len(ids))
+    rows = data.invoice_rows("POS-", ids, count, seed=3, start=last + dt.timedelta(days=1),
+                             days=1)
+    bodies = []
+    by_id: dict[str, list[list[str]]] = {}
+    for row in rows:
+        by_id.setdefault(row[0], []).append(row)
+    for ext, group in by_id.items():
+        first = group[0]
+        bodies.append({"id": ext, "store": int(first[2]), "customer": first[3],
+                       "date": dt.date.fromisoformat(first[1]), "tax": first[15],
+                       "lines": [{"sku": r[6], "item_type": r[7], "product_line": r[8],
+                                  "vendor": r[10], "manufacturer": r[11], "qty": r[12],
+                                  "price": r[13]} for r in group]})
+    app.clock.set(last + dt.timedelta(days=1))  # type: ignore[attr-defined]
+    began = time.perf_counter()
+    for body in bodies:
+        app.post_invoice(body)
+    return len(bodies), time.perf_counter() - began
+
+
+def _balances(url: str, work: Path) -> dict[str, Any]:
+    """A club member with ~10 entries and one with ~10,000, in a small shop of their own."""
+    engine = make_engine(url)
+    try:
+        t.metadata.drop_all(engine)
+        t.metadata.create_all(engine)
+        app = _shop(engine, data.START)
+        for cid in ("SMALL", "BIG"):
+            app.put_customer({"id": cid, "name": cid})
+            app.enroll({"customer": cid, "program": "club", "date": data.START})
+        # history well before the lookup, so awards have used the points: what grows is
+        # the ledger, not the live lots a balance must sort into pending and available
+        rows = data.invoice_rows("S-", ["SMALL"], 8, seed=4, lines=(1, 1), days=300)
+        rows += data.invoice_rows("B-", ["BIG"], 5000, seed=5, lines=(1, 1), days=300)
+        path = work / "balance.csv"
+        data.write_invoices(path, rows)
+        last = data.START + dt.timedelta(days=data.DAYS)
+        app.clock.set(last)  # type: ignore[attr-defined]
+        bulk.import_invoices(app, read_invoices(path))
+        app.run_maintenance({"date": last})
+        out: dict[str, Any] = {}
+        for cid in ("SMALL", "BIG"):
+            entries = _count(engine, t.ledger, t.ledger.c.customer_id == cid)
+            app.balance(cid, last)  # warm
+            samples = []
+            for _ in range(300):
+                began = time.perf_counter()
+                app.balance(cid, last)
+                samples.append(time.perf_counter() - began)
+            out[f"entries_{cid.lower()}"] = entries
+            out[f"us_{cid.lower()}"] = round(statistics.median(samples) * 1e6)
+        out["ratio"] = round(out["us_big"] / out["us_small"], 2)
+        t.metadata.drop_all(engine)
+        return out
+    finally:
+        engine.dispose()
+
+
+def _machine(database: str | None) -> dict[str, Any]:
+    import sqlite3
+
+    info: dict[str, Any] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                            "sqlite": sqlite3.sqlite_version,
+                            "load_average": [round(x, 2) for x in os.getloadavg()]}
+    if is_postgres(database):
+        engine = make_engine(database)
+        try:
+            with engine.connect() as conn:
+                info["postgresql"] = conn.exec_driver_sql("SHOW server_version").scalar()
+        finally:
+            engine.dispose()
+    return info
+

@@ -1,0 +1,311 @@
+"""Bulk import: customers, invoices, payments and adjustments from files, by the rules of
+the online path.
+
+Each document (a customer row, an invoice's rows, a payment, an adjustment) is posted by
+the same service function the POS and the CLI call (`invoices.post_invoice`, ...), so the
+points, lots, awards and journal are those of the online path. What differs is only how
+rows reach the database:
+
+- Documents are taken in date order (stable: file order within a day). Before the first
+  document of a day D the daily run catches up to D, exactly as the shop's own scheduler
+  would have done before that day's first sale (`maintenance.run` for D), so awards are
+  granted and lots expire on the days they fall due, not at the end of the import.
+- Many documents share one transaction (`batch`); each is its own *item*: it either
+  happens whole or not at all (an in-memory undo, or a savepoint), never half an invoice.
+- Items run on `BulkRepository`, which answers from memory and writes with one
+  executemany per table; an item that needs anything else is undone and run again on the
+  plain repository in a savepoint (`SlowPath`), so the result never depends on the path.
+- Idempotent: a document whose id is known is recognised by the service itself (C5) and
+  counted as `repeated`; a different body under a known id is a `conflict` row.
+- A refused document is reported with its line number; `on_error="stop"` stops there
+  (everything before it is kept and committed), `"skip"` goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Connection
+
+from patronage.adapters.db.bulk import BulkRepository, SlowPath
+from patronage.adapters.db.repository import Repository
+from patronage.core.errors import PatronageError
+from patronage.service import adjustments, enrollment, invoices, maintenance, setup
+from patronage.service.app import Patronage
+from patronage.service.uow import Tx
+
+USER = "import"
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    code: str
+    message: str
+
+
+@dataclass
+class Doc:
+    """One document read from a file: where it starts, how many rows, its date and the
+    body the service takes (None when the rows themselves are unreadable: see `error`)."""
+
+    line: int
+    rows: int
+    day: dt.date | None
+    body: dict[str, Any] | None
+    error: RowError | None = None
+    customer: str | None = None  # what `BulkRepository.prepare` loads beforehand
+    invoice: str | None = None
+    payment: tuple[int, str] | None = None
+    card: str | None = None
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, rows: int) -> None:
+        pass
+
+
+@dataclass
+class Result:
+    kind: str
+    rows: int = 0
+    documents: int = 0
+    done: int = 0
+    repeated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    stopped: bool = False
+    seconds: float = 0.0
+    slow: int = 0  # items that took the plain repository (see the module docstring)
+    maintenance_runs: int = 0
+
+    def summary(self) -> str:
+        rate = self.rows / self.seconds if self.seconds else 0.0
+        text = (f"{self.kind}: {self.done} imported, {self.repeated} already there, "
+                f"{len(self.errors)} refused, from {self.rows} rows in {self.seconds:.1f}s "
+                f"({rate:,.0f} rows/s)")
+        return text + (" - stopped at the first refusal" if self.stopped else "")
+
+
+Post = Callable[[Tx, dict[str, Any]], Any]
+
+
+class Importer:
+    """Posts documents through a `BulkRepository`, a batch per transaction."""
+
+    def __init__(self, app: Patronage, conn: Connection, result: Result, on_error: str,
+                 batch: int, progress: Progress) -> None:
+        self.app, self.conn, self.result = app, conn, result
+        self.on_error, self.batch, self.progress = on_error, batch, progress
+        self.bulk = BulkRepository(conn)
+        self.pending = 0
+
+    def tx(self, repo: Repository, day: dt.date | None) -> Tx:
+        return Tx(repo, day or self.app.clock.today(), self.app.clock.now(), USER)
+
+    def catch_up(self, day: dt.date) -> None:
+        """The daily run for `day` (catching up missed days), before the day's documents."""
+        last = self.bulk.last_done_day()
+        if last is not None and last >= day:
+            return
+        # as the scheduler runs it (no user), so awards carry what they would have online
+        maintenance.run(self.tx(self.bulk, day), {"date": day})
+        self.result.maintenance_runs += 1
+
+    def item(self, post: Post, doc: Doc) -> Any:
+        """One document, whole or not at all."""
+        assert doc.body is not None
+        self.bulk.begin_item()
+        try:
+            out = post(self.tx(self.bulk, doc.day), doc.body)
+        except SlowPath:
+            self.bulk.end_item(ok=False)
+            return self.slow(post, doc)
+        except BaseException:
+            self.bulk.end_item(ok=False)
+            raise
+        self.bulk.end_item(ok=True)
+        return out
+
+    def slow(self, post: Post, doc: Doc) -> Any:
+        assert doc.body is not None
+        self.bulk.flush()
+        self.result.slow += 1
+        try:
+            with self.conn.begin_nested():
+                return post(self.tx(Repository(self.conn), doc.day), doc.body)
+        finally:
+            self.bulk.written(None)
+
+    def run(self, docs: list[Doc], post: Post, exists: Callable[[Doc], bool],
+            dated: bool = True) -> None:
+        """Post `docs` in date order, the daily run catching up before each new day."""
+        self.progress.start(sum(d.rows for d in docs))
+        ordered = sorted(docs, key=lambda d: d.day or dt.date.min) if dated else docs
+        for day, group in groupby(ordered, key=lambda d: d.day):
+            todo = list(group)
+            if dated and day is not None:
+                self.catch_up(day)
+            for start in range(0, len(todo), self.batch):
+                chunk = todo[start:start + self.batch]
+                self.bulk.prepare(customers=[d.customer for d in chunk if d.customer],
+                                  invoices=[d.invoice for d in chunk if d.invoice],
+                                  payments=[d.payment for d in chunk if d.payment],
+                                  documents=any(d.payment for d in chunk),
+                                  cards=[d.card for d in chunk if d.card])
+                for doc in chunk:
+                    if not self.one(doc, post, exists):
+                        self.commit()
+                        self.result.stopped = True
+                        return
+                self.commit(force=False)
+        self.commit()
+
+    def one(self, doc: Doc, post: Post, exists: Callable[[Doc], bool]) -> bool:
+        """Post one document; False when the import must stop."""
+        r = self.result
+        r.documents += 1
+        r.rows += doc.rows
+        self.progress.advance(doc.rows)
+        error = doc.error
+        if error is None:
+            try:
+                self.bulk.prepare([doc.customer] if doc.customer else (),
+                                  [doc.invoice] if doc.invoice else (),
+                                  [doc.payment] if doc.payment else (),
+                                  documents=doc.payment is not None,
+                                  cards=[doc.card] if doc.card else ())
+                known = exists(doc)
+                self.item(post, doc)
+                r.repeated += known
+                r.done += not known
+                self.pending += 1
+            except PatronageError as err:
+                error = RowError(doc.line + _line_offset(err), err.code, err.message)
+        if error is not None:
+            r.errors.append(error)
+            return self.on_error != "stop"
+        return True
+
+    def commit(self, force: bool = True) -> None:
+        if force or self.pending >= self.batch:
+            self.bulk.flush()
+            self.conn.commit()
+            self.pending = 0
+
+
+def _line_offset(err: PatronageError) -> int:
+    """A problem in `lines.N...` of an invoice is on the N-th row of the document."""
+    for problem in err.problems:
+        parts = problem.field.split(".")
+        if len(parts) > 1 and parts[0] == "lines" and parts[1].isdigit():
+            return int(parts[1])
+    return 0
+
+
+def _run(kind: str, app: Patronage, docs: Iterable[Doc], post: Post,
+         exists: Callable[[Importer, Doc], bool], on_error: str, batch: int,
+         progress: Progress | None, dated: bool = True) -> Result:
+    result = Result(kind)
+    began = time.perf_counter()
+    with app.engine.connect() as conn:
+        imp = Importer(app, conn, result, on_error, batch, progress or NoProgress())
+        try:
+            imp.run(list(docs), post, lambda d: exists(imp, d), dated)
+        except BaseException:
+            conn.rollback()
+            raise
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+# --- the four files ------------------------------------------------------------------------------
+
+
+def _invoice_known(imp: Importer, doc: Doc) -> bool:
+    assert doc.body is not None
+    return imp.bulk.find_invoice(doc.body["id"], doc.body["store"]) is not None
+
+
+def import_invoices(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
+                    batch: int = 500, progress: Progress | None = None) -> Result:
+    """Invoices, in date order, each by `invoices.post_invoice` on its own date."""
+    return _run("invoices", app, docs, invoices.post_invoice, _invoice_known, on_error, batch,
+                progress)
+
+
+def _payment_known(imp: Importer, doc: Doc) -> bool:
+    assert doc.body is not None
+    return imp.bulk.find_payment(doc.body["store"], doc.body["id"]) is not None
+
+
+def import_payments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
+                    batch: int = 500, progress: Progress | None = None) -> Result:
+    """Payments, in date order, each by `invoices.post_payment` (A5: paid in full)."""
+    return _run("payments", app, docs, invoices.post_payment, _payment_known, on_error, batch,
+                progress)
+
+
+def _adjust(tx: Tx, body: dict[str, Any]) -> Any:
+    return adjustments.adjust(tx, body)
+
+
+def _adjustment_known(imp: Importer, doc: Doc) -> bool:
+    return False  # `adjust` itself answers `repeated` for a known id
+
+
+def import_adjustments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
+                       batch: int = 500, progress: Progress | None = None) -> Result:
+    """Adjustments (J5) in date order; a row with an id is applied once however often
+    the file is imported."""
+    return _run("adjustments", app, docs, _adjust, _adjustment_known, on_error, batch,
+                progress)
+
+
+def _customer(tx: Tx, body: dict[str, Any]) -> str:
+    """A customer row: add or update, enroll (unless already in that program), give the
+    card (unless it is already theirs)."""
+    data = dict(body)
+    program, enrolled_on, card = data.pop("program", None), data.pop("enrolled_on", None), \
+        data.pop("card", None)
+    setup.put_customer(tx, data)
+    if program:
+        current = tx.repo.open_enrollment(data["id"])
+        if current is None or current["program_id"] != program:
+            enrollment.enroll(tx, {"customer": data["id"], "program": program,
+                                   "date": enrolled_on, "user": USER})
+    if card:
+        enrollment.card(tx, {"customer": data["id"], "add": card, "date": enrolled_on})
+    return str(data["id"])
+
+
+def _customer_known(imp: Importer, doc: Doc) -> bool:
+    return doc.customer is not None and imp.bulk.customer(doc.customer) is not None
+
+
+def import_customers(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
+                     batch: int = 500, progress: Progress | None = None) -> Result:
+    """Customers in file order (enrollment dates are their own; no daily run needed)."""
+    return _run("customers", app, docs, _customer, _customer_known, on_error, batch, progress,
+                dated=False)
+
+
+IMPORTS: dict[str, Callable[..., Result]] = {
+    "customers": import_customers,
+    "invoices": import_invoices,
+    "payments": import_payments,
+    "adjustments": import_adjustments,
+}

@@ -1,0 +1,134 @@
+"""`patronage import invoices` gives the books posting the same invoices online gives:
+the same points, lots, awards, credit memos, coupons, journal and events, with the daily
+run catching up before each day, on SQLite and PostgreSQL; and it is idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from patronage.adapters.db import tables as t
+from patronage.bootstrap import open_app
+from patronage.entrypoints.cli import app as cli
+from patronage.entrypoints.ops.files import read_invoices
+from patronage.entrypoints.ops.scratch import scratch_engine
+from patronage.service import bulk, check
+from patronage.service.app import Patronage
+from patronage.service.clock import FixedClock
+
+from . import story
+
+LAST = story.START + dt.timedelta(days=81)
+LATER = LAST + dt.timedelta(days=60)
+
+
+@pytest.fixture
+def two_shops(server_url: str | None) -> Iterator[tuple[Patronage, Patronage]]:
+    """Two fresh shops configured alike on the backend under test: online and imported."""
+    with scratch_engine(server_url, prefix="test") as a, scratch_engine(server_url,
+                                                                        prefix="test") as b:
+        online, imported = Patronage(a, FixedClock(story.START)), Patronage(b, FixedClock(
+            story.START))
+        for shop in (online, imported):
+            story.configure(shop, shop.clock)  # type: ignore[arg-type]
+        yield online, imported
+
+
+def test_import_gives_the_books_of_posting_online(two_shops: tuple[Patronage, Patronage],
+                                                  tmp_path: Path) -> None:
+    online, imported = two_shops
+    bodies = story.invoices()
+    story.post_online(online, online.clock, bodies, LAST)  # type: ignore[arg-type]
+
+    path = tmp_path / "invoices.csv"
+    story.write_csv(path, bodies)
+    imported.clock.set(LAST)  # type: ignore[attr-defined]
+    result = bulk.import_invoices(imported, read_invoices(path), batch=7)
+    assert result.errors == []
+    assert (result.done, result.repeated) == (len(bodies), 0)
+    imported.run_maintenance({"date": LAST})  # the days after the last invoice
+
+    assert story.books(imported) == story.books(online)
+    for day in (story.START + dt.timedelta(days=30), LAST):
+        assert dict(story.views(imported, day)) == dict(story.views(online, day))
+    for shop in (online, imported):  # and the months after, when everything expires
+        shop.clock.set(LATER)  # type: ignore[attr-defined]
+        shop.run_maintenance({"date": LATER})
+        assert shop.read(lambda tx: check.run(tx)).faults == []
+    assert story.books(imported) == story.books(online)
+    assert dict(story.views(imported, LATER)) == dict(story.views(online, LATER))
+
+
+def test_importing_twice_changes_nothing(two_shops: tuple[Patronage, Patronage],
+                                        tmp_path: Path) -> None:
+    _, shop = two_shops
+    path = tmp_path / "invoices.csv"
+    bodies = story.invoices(days=20)
+    story.write_csv(path, bodies)
+    first = bulk.import_invoices(shop, read_invoices(path))
+    before = story.books(shop)
+    again = bulk.import_invoices(shop, read_invoices(path))
+    assert (first.done, again.done, again.repeated) == (len(bodies), 0, len(bodies))
+    assert again.errors == [] and story.books(shop) == before
+
+
+def test_bad_rows_are_reported_by_line_and_skipped_or_stop(
+        two_shops: tuple[Patronage, Patronage], tmp_path: Path) -> None:
+    _, shop = two_shops
+    path = tmp_path / "invoices.csv"
+    story.write_csv(path, story.invoices(days=3), shuffle_days=False)
+    rows = path.read_text().splitlines()
+    rows[3] = rows[3].replace("2023-01-0", "2023-13-0")  # a bad date: the whole invoice
+    rows.insert(5, "BAD-1,2023-01-03,1,R1,sale,,X,product,,,,,-2,5.00,0.00,0.00")  # qty < 0
+    rows.insert(6, "BAD-2,2023-01-03,1,R1,sale,,X,product,,,,,1,5.00,0.00,0.00")
+    rows.insert(7, "BAD-2,2023-01-03,1,R2,sale,,Y,product,,,,,1,5.00,0.00,0.00")  # R2?
+    rows.append("BAD-3,2023-01-04,1,NOBODY,sale,,X,product,,,,,1,5.00,0.00,0.00")
+    path.write_text("\n".join(rows) + "\n")
+
+    skipped = bulk.import_invoices(shop, read_invoices(path))
+    lines = {(e.line, e.code) for e in skipped.errors}
+    assert (6, "invalid") in lines  # BAD-1's qty, reported on its own row
+    assert any(code == "not_found" for _, code in lines)  # the unknown customer
+    assert {e.line for e in skipped.errors} >= {4, 6, 7, len(rows)}
+    assert any("line 8 disagrees with line 7" in e.message for e in skipped.errors)
+    assert skipped.done == skipped.documents - len(skipped.errors)
+    assert not skipped.stopped
+    with shop.engine.connect() as conn:  # a refused invoice left nothing behind
+        assert conn.execute(sa.select(sa.func.count()).where(
+            t.invoices.c.external_id.like("BAD-%"))).scalar() == 0
+
+
+def test_stop_keeps_what_came_before(two_shops: tuple[Patronage, Patronage],
+                                     tmp_path: Path) -> None:
+    _, shop = two_shops
+    path = tmp_path / "invoices.csv"
+    story.write_csv(path, story.invoices(days=4), shuffle_days=False)
+    rows = path.read_text().splitlines()
+    at = next(i for i in range(3, len(rows)) if rows[i].split(",")[:2] == ["INV-4", "2023-01-04"])
+    rows.insert(at, "BAD-1,2023-01-04,1,NOBODY,sale,,X,product,,,,,1,5.00,0.00,0.00")
+    path.write_text("\n".join(rows) + "\n")
+    stopped = bulk.import_invoices(shop, read_invoices(path), on_error="stop")
+    assert stopped.stopped and [e.line for e in stopped.errors] == [at + 1]
+    assert 0 < stopped.done < len(story.invoices(days=4))
+    rest = bulk.import_invoices(shop, read_invoices(path), on_error="skip")
+    assert rest.repeated == stopped.done and len(rest.errors) == 1
+    assert shop.read(lambda tx: check.run(tx)).faults == []
+
+
+def test_the_command_prints_lines_and_a_summary(database_url: str, tmp_path: Path) -> None:
+    shop = open_app(database_url, FixedClock(story.START))
+    story.configure(shop, shop.clock)  # type: ignore[arg-type]
+    path = tmp_path / "invoices.csv"
+    story.write_csv(path, story.invoices(days=5))
+    result = CliRunner().invoke(cli, ["import", "invoices", str(path), "--database",
+                                      database_url])
+    assert result.exit_code == 0, result.output
+    assert "invoices: " in result.stdout and " imported, 0 already there, 0 refused" in \
+        result.stdout
+    assert "rows" in result.stderr  # plain progress lines: not a terminal
+    shop.engine.dispose()
