@@ -33,8 +33,8 @@ def free_port() -> int:
 
 
 def cli(*args: str, database: str) -> str:
-    done = subprocess.run([str(BIN), *args, "--database", database], check=False, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run([str(BIN), *args, "--database", database], check=False,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -45,6 +45,19 @@ def _fingerprint(request: Request, raw: bytes) -> str:
     return hashlib.sha256(head + canonical).hexdigest()
 
 
+async def _content(response: Response) -> bytes:
+    """The whole body of an answer, streamed (from the app) or not (from the translator)."""
+    stream = getattr(response, "body_iterator", None)
+    if stream is None:
+        return bytes(response.body)
+    return b"".join([chunk async for chunk in stream])
+
+
+def _clean(text: str | None, size: int) -> str | None:
+    """Text safe to store in any database: no NUL characters, at most `size` long."""
+    return None if text is None else text.replace("\x00", "\ufffd")[:size]
+
+
 class Guard(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         if not request.url.path.startswith("/v1/"):
@@ -71,8 +84,9 @@ class Guard(BaseHTTPMiddleware):
         if key is None:
             return response  # only writes made with a key are recorded
         try:
-            await run_in_threadpool(records.audit, app, key, request.method, request.url.path,
-                                    response.status_code, idem)
+            await run_in_threadpool(records.audit, app, key, request.method,
+                                    _clean(request.url.path, 500), response.status_code,
+                                    _clean(idem, 200))
         except Exception:  # the answer stands; the fault is logged
             log.exception("could not record the audit of %s %s", request.method,
                           request.url.path)
@@ -94,7 +108,7 @@ class Guard(BaseHTTPMiddleware):
         raw = await request.body()
         try:
             state, stored = await run_in_threadpool(
-                records.claim, app, key.id, idem, request.method, request.url.path,
+                records.claim, app, key.id, idem, request.method, _clean(request.url.path, 500),
                 _fingerprint(request, raw), ttl)
         except Exception as exc:  # noqa: BLE001
             return translate(exc)
@@ -111,7 +125,7 @@ class Guard(BaseHTTPMiddleware):
                             media_type="application/json",
                             headers={"Idempotent-Replayed": "true"})
         response = await self._run(request, call_next)
-        content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        content = await _content(response)
         try:
             if 200 <= response.status_code < 300:
                 await run_in_threadpool(records.finish, app, key.id, idem,
