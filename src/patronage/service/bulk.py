@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
-from patronage.adapters.db.bulk import BulkRepository, SlowPath
+from patronage.adapters.db.bulk import MISSING, BulkRepository, SlowPath
 from patronage.adapters.db.repository import Repository
 from patronage.core.errors import PatronageError
 from patronage.service import adjustments, enrollment, invoices, maintenance, setup
@@ -47,13 +47,16 @@ class RowError:
     line: int
     code: str
     message: str
+    kind: str = ""  # the document's kind, when files of two kinds are imported together
 
 
 @dataclass
 class Doc:
-    """One document read from a file: where it starts, how many rows, its date and the
-    body the service takes (None when the rows themselves are unreadable: see `error`)."""
+    """One document read from a file: its kind (customer, invoice, payment, adjustment),
+    where it starts, how many rows, its date and the body the service takes (None when the
+    rows themselves are unreadable: see `error`)."""
 
+    kind: str
     line: int
     rows: int
     day: dt.date | None
@@ -101,6 +104,8 @@ class Result:
 
 
 Post = Callable[[Tx, dict[str, Any]], Any]
+Known = Callable[[BulkRepository, dict[str, Any]], bool]
+ORDER = {"customer": 0, "adjustment": 1, "invoice": 2, "payment": 3}  # within one day
 
 
 class Importer:
@@ -112,28 +117,32 @@ class Importer:
         self.on_error, self.batch, self.progress = on_error, batch, progress
         self.bulk = BulkRepository(conn)
         self.pending = 0
+        self.done_to: Any = MISSING  # the last day the daily run has done
 
     def tx(self, repo: Repository, day: dt.date | None) -> Tx:
         return Tx(repo, day or self.app.clock.today(), self.app.clock.now(), USER)
 
     def catch_up(self, day: dt.date) -> None:
         """The daily run for `day` (catching up missed days), before the day's documents."""
-        last = self.bulk.last_done_day()
-        if last is not None and last >= day:
+        if self.done_to is MISSING:
+            self.done_to = self.bulk.last_done_day()
+        if self.done_to is not None and self.done_to >= day:
             return
         # as the scheduler runs it (no user), so awards carry what they would have online
         maintenance.run(self.tx(self.bulk, day), {"date": day})
+        self.done_to = day
         self.result.maintenance_runs += 1
 
-    def item(self, post: Post, doc: Doc) -> Any:
+    def item(self, doc: Doc) -> Any:
         """One document, whole or not at all."""
         assert doc.body is not None
+        post = POSTS[doc.kind][0]
         self.bulk.begin_item()
         try:
             out = post(self.tx(self.bulk, doc.day), doc.body)
         except SlowPath:
             self.bulk.end_item(ok=False)
-            return self.slow(post, doc)
+            return self.slow(post, doc)  # type: ignore[arg-type]
         except BaseException:
             self.bulk.end_item(ok=False)
             raise
@@ -150,11 +159,12 @@ class Importer:
         finally:
             self.bulk.written(None)
 
-    def run(self, docs: list[Doc], post: Post, exists: Callable[[Doc], bool],
-            dated: bool = True) -> None:
-        """Post `docs` in date order, the daily run catching up before each new day."""
+    def run(self, docs: list[Doc], dated: bool = True) -> None:
+        """Post `docs` in date order (in a day: customers, adjustments, invoices, payments;
+        then file order), the daily run catching up before each new day."""
         self.progress.start(sum(d.rows for d in docs))
-        ordered = sorted(docs, key=lambda d: d.day or dt.date.min) if dated else docs
+        ordered = sorted(docs, key=lambda d: (d.day or dt.date.min, ORDER[d.kind])) \
+            if dated else docs
         for day, group in groupby(ordered, key=lambda d: d.day):
             todo = list(group)
             if dated and day is not None:
@@ -167,14 +177,14 @@ class Importer:
                                   documents=any(d.payment for d in chunk),
                                   cards=[d.card for d in chunk if d.card])
                 for doc in chunk:
-                    if not self.one(doc, post, exists):
+                    if not self.one(doc):
                         self.commit()
                         self.result.stopped = True
                         return
                 self.commit(force=False)
         self.commit()
 
-    def one(self, doc: Doc, post: Post, exists: Callable[[Doc], bool]) -> bool:
+    def one(self, doc: Doc) -> bool:
         """Post one document; False when the import must stop."""
         r = self.result
         r.documents += 1
@@ -188,15 +198,16 @@ class Importer:
                                   [doc.payment] if doc.payment else (),
                                   documents=doc.payment is not None,
                                   cards=[doc.card] if doc.card else ())
-                known = exists(doc)
-                self.item(post, doc)
+                known = POSTS[doc.kind][1](self.bulk, doc.body or {})
+                self.item(doc)
                 r.repeated += known
                 r.done += not known
                 self.pending += 1
             except PatronageError as err:
-                error = RowError(doc.line + _line_offset(err), err.code, err.message)
+                error = RowError(doc.line + _line_offset(err), err.code, err.message, doc.kind)
         if error is not None:
-            r.errors.append(error)
+            r.errors.append(error if error.kind else RowError(error.line, error.code,
+                                                              error.message, doc.kind))
             return self.on_error != "stop"
         return True
 
@@ -216,15 +227,16 @@ def _line_offset(err: PatronageError) -> int:
     return 0
 
 
-def _run(kind: str, app: Patronage, docs: Iterable[Doc], post: Post,
-         exists: Callable[[Importer, Doc], bool], on_error: str, batch: int,
-         progress: Progress | None, dated: bool = True) -> Result:
-    result = Result(kind)
+def run_import(label: str, app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
+               batch: int = 500, progress: Progress | None = None,
+               dated: bool = True) -> Result:
+    """Import documents of any kinds (see the module docstring); one result for all."""
+    result = Result(label)
     began = time.perf_counter()
     with app.engine.connect() as conn:
         imp = Importer(app, conn, result, on_error, batch, progress or NoProgress())
         try:
-            imp.run(list(docs), post, lambda d: exists(imp, d), dated)
+            imp.run(list(docs), dated)
         except BaseException:
             conn.rollback()
             raise
@@ -232,47 +244,7 @@ def _run(kind: str, app: Patronage, docs: Iterable[Doc], post: Post,
     return result
 
 
-# --- the four files ------------------------------------------------------------------------------
-
-
-def _invoice_known(imp: Importer, doc: Doc) -> bool:
-    assert doc.body is not None
-    return imp.bulk.find_invoice(doc.body["id"], doc.body["store"]) is not None
-
-
-def import_invoices(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                    batch: int = 500, progress: Progress | None = None) -> Result:
-    """Invoices, in date order, each by `invoices.post_invoice` on its own date."""
-    return _run("invoices", app, docs, invoices.post_invoice, _invoice_known, on_error, batch,
-                progress)
-
-
-def _payment_known(imp: Importer, doc: Doc) -> bool:
-    assert doc.body is not None
-    return imp.bulk.find_payment(doc.body["store"], doc.body["id"]) is not None
-
-
-def import_payments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                    batch: int = 500, progress: Progress | None = None) -> Result:
-    """Payments, in date order, each by `invoices.post_payment` (A5: paid in full)."""
-    return _run("payments", app, docs, invoices.post_payment, _payment_known, on_error, batch,
-                progress)
-
-
-def _adjust(tx: Tx, body: dict[str, Any]) -> Any:
-    return adjustments.adjust(tx, body)
-
-
-def _adjustment_known(imp: Importer, doc: Doc) -> bool:
-    return False  # `adjust` itself answers `repeated` for a known id
-
-
-def import_adjustments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                       batch: int = 500, progress: Progress | None = None) -> Result:
-    """Adjustments (J5) in date order; a row with an id is applied once however often
-    the file is imported."""
-    return _run("adjustments", app, docs, _adjust, _adjustment_known, on_error, batch,
-                progress)
+# --- the four kinds of document -------------------------------------------------------------
 
 
 def _customer(tx: Tx, body: dict[str, Any]) -> str:
@@ -292,15 +264,44 @@ def _customer(tx: Tx, body: dict[str, Any]) -> str:
     return str(data["id"])
 
 
-def _customer_known(imp: Importer, doc: Doc) -> bool:
-    return doc.customer is not None and imp.bulk.customer(doc.customer) is not None
+POSTS: dict[str, tuple[Post, Known]] = {
+    "customer": (_customer, lambda repo, b: repo.customer(b["id"]) is not None),
+    "invoice": (invoices.post_invoice,
+                lambda repo, b: repo.find_invoice(b["id"], b["store"]) is not None),
+    "payment": (invoices.post_payment,
+                lambda repo, b: repo.find_payment(b["store"], b["id"]) is not None),
+    # `adjust` answers "repeated" itself for a known id
+    "adjustment": (adjustments.adjust, lambda repo, b: False),
+}
 
 
 def import_customers(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
                      batch: int = 500, progress: Progress | None = None) -> Result:
     """Customers in file order (enrollment dates are their own; no daily run needed)."""
-    return _run("customers", app, docs, _customer, _customer_known, on_error, batch, progress,
-                dated=False)
+    return run_import("customers", app, docs, on_error, batch, progress, dated=False)
+
+
+def import_invoices(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
+                    batch: int = 500, progress: Progress | None = None,
+                    payments: Iterable[Doc] = ()) -> Result:
+    """Invoices (and, merged by date, their payments), each by `invoices.post_invoice` or
+    `post_payment` on its own date, the daily run catching up first."""
+    return run_import("invoices", app, [*docs, *payments], on_error, batch, progress)
+
+
+def import_payments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
+                    batch: int = 500, progress: Progress | None = None) -> Result:
+    """Payments in date order, each by `invoices.post_payment` (A5: paid in full). Dated
+    before the last daily run, they accrue as a late payment would: import them with
+    their invoices (`payments=`) to replay history exactly."""
+    return run_import("payments", app, docs, on_error, batch, progress)
+
+
+def import_adjustments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
+                       batch: int = 500, progress: Progress | None = None) -> Result:
+    """Adjustments (J5) in date order; a row with an id is applied once however often
+    the file is imported."""
+    return run_import("adjustments", app, docs, on_error, batch, progress)
 
 
 IMPORTS: dict[str, Callable[..., Result]] = {

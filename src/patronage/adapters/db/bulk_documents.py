@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, insert
@@ -71,10 +72,15 @@ class Writer:
     def many(self, key: Any, make: Callable[[], Any], params: list[dict[str, Any]]) -> None:
         """Run the statement `make()` (compiled once per `key`) for every dict in `params`."""
         sql, positional, procs = self._plan(key, make)
-        if positional:
-            rows: list[Any] = [tuple(p(r[n]) if p else r[n] for n, p in procs) for r in params]
-        else:
-            rows = [{n: p(r[n]) if p else r[n] for n, p in procs} for r in params]
+        names = [n for n, _ in procs]
+        convert = [(i, p) for i, (_, p) in enumerate(procs) if p is not None]
+        get = itemgetter(*names)
+        rows: list[Any] = []
+        for r in params:
+            values = list(get(r)) if len(names) > 1 else [r[names[0]]]
+            for i, p in convert:
+                values[i] = p(values[i])
+            rows.append(values if positional else dict(zip(names, values, strict=True)))
         if not self.conn.in_transaction():
             self.conn.begin()
         cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]

@@ -53,23 +53,26 @@ def check(database: Database = None,
 
 
 def _import(kind: str, file: Path, database: str | None, on_error: str, batch: int,
-            quiet: bool) -> None:
+            quiet: bool, payments: Path | None = None) -> None:
     from patronage.entrypoints.ops import progress
     from patronage.entrypoints.ops.files import READERS
     from patronage.service import bulk
 
     if on_error not in ("skip", "stop"):
         fail("invalid", "--on-error is skip or stop", 2)
-    if not file.is_file():
-        fail("not_found", f"no file {file}", 2)
+    for path in (file, payments):
+        if path is not None and not path.is_file():
+            fail("not_found", f"no file {path}", 2)
 
     def body() -> None:
         svc = facade(database)
+        more = {"payments": READERS["payments"](payments)} if payments else {}
         with progress.reporter(kind, quiet) as report:
             result = bulk.IMPORTS[kind](svc, READERS[kind](file), on_error=on_error,
-                                        batch=batch, progress=report)
+                                        batch=batch, progress=report, **more)
         for err in result.errors:
-            typer.echo(f"{file}:{err.line}: {err.code}: {err.message}", err=True)
+            where = payments if payments and err.kind == "payment" else file
+            typer.echo(f"{where}:{err.line}: {err.code}: {err.message}", err=True)
         typer.echo(result.summary())
         if result.errors:
             raise typer.Exit(1)
@@ -86,13 +89,18 @@ def import_customers(file: Path, database: Database = None, on_error: OnError = 
 
 
 @import_app.command("invoices")
-def import_invoices(file: Path, database: Database = None, on_error: OnError = "skip",
-                    batch: Batch = 500, quiet: Quiet = False) -> None:
+def import_invoices(
+    file: Path, database: Database = None, on_error: OnError = "skip", batch: Batch = 500,
+    quiet: Quiet = False,
+    payments: Annotated[Path | None, typer.Option(
+        "--payments", help="A payments file to post with them, merged by date (what "
+        "paid_in_full programs need to replay history exactly)")] = None,
+) -> None:
     """CSV, one row per line: invoice_id,date,store,customer,type,job_type,sku,item_type,
     product_line,sub_department,vendor,manufacturer,qty,price,discount,tax (tax is the
     line's). Rows of one invoice are consecutive. Posted in date order, the daily run
     catching up to each date first, exactly as if they had come from the POS that day."""
-    _import("invoices", file, database, on_error, batch, quiet)
+    _import("invoices", file, database, on_error, batch, quiet, payments)
 
 
 @import_app.command("payments")

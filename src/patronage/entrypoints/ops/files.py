@@ -85,8 +85,8 @@ def flag(row: dict[str, str], column: str) -> bool:
     return row.get(column, "").lower() in ("1", "true", "yes", "y")
 
 
-def _bad(line: int, rows_: int, err: BadRow) -> Doc:
-    return Doc(line, rows_, None, None, RowError(line, "invalid", str(err)))
+def _bad(kind: str, line: int, rows_: int, err: BadRow) -> Doc:
+    return Doc(kind, line, rows_, None, None, RowError(line, "invalid", str(err)))
 
 
 def read_invoices(path: Path) -> Iterator[Doc]:
@@ -120,14 +120,14 @@ def _invoice(group: list[tuple[int, dict[str, str]]]) -> Doc:
             except InvalidOperation:
                 raise BadRow("tax", f"not a number on line {line_no}: {row['tax']!r}") from None
     except BadRow as err:
-        return _bad(first_line, len(group), err)
+        return _bad("invoice", first_line, len(group), err)
     body: dict[str, Any] = {
         "id": first["invoice_id"], "store": store, "date": date, "tax": str(tax),
         "customer": first.get("customer"), "type": first.get("type", "sale"),
         "job_type": first.get("job_type"),
         "lines": [{k: row[k] for k in LINE_FIELDS if k in row} for _, row in group],
     }
-    return Doc(first_line, len(group), date, body, customer=first.get("customer"),
+    return Doc("invoice", first_line, len(group), date, body, customer=first.get("customer"),
                invoice=first["invoice_id"])
 
 
@@ -136,11 +136,11 @@ def read_payments(path: Path) -> Iterator[Doc]:
         try:
             date, store = day(row, "date", required=True), integer(row, "store")
         except BadRow as err:
-            yield _bad(line_no, 1, err)
+            yield _bad("payment", line_no, 1, err)
             continue
         body = {"id": row["payment_id"], "invoice": row["invoice_id"], "store": store,
                 "date": date, "tender": row["tender"], "amount": row["amount"]}
-        yield Doc(line_no, 1, date, body, invoice=row["invoice_id"],
+        yield Doc("payment", line_no, 1, date, body, invoice=row["invoice_id"],
                   payment=(store, row["payment_id"]) if store is not None else None)
 
 
@@ -149,13 +149,14 @@ def read_customers(path: Path) -> Iterator[Doc]:
         try:
             enrolled_on = day(row, "enrolled_on")
         except BadRow as err:
-            yield _bad(line_no, 1, err)
+            yield _bad("customer", line_no, 1, err)
             continue
         body: dict[str, Any] = {k: row[k] for k in ("id", "name", "email", "type", "status",
                                                      "program", "card") if k in row}
         if enrolled_on is not None:
             body["enrolled_on"] = enrolled_on
-        yield Doc(line_no, 1, enrolled_on, body, customer=row["id"], card=row.get("card"))
+        yield Doc("customer", line_no, 1, enrolled_on, body, customer=row["id"],
+                  card=row.get("card"))
 
 
 def read_adjustments(path: Path) -> Iterator[Doc]:
@@ -166,11 +167,11 @@ def read_adjustments(path: Path) -> Iterator[Doc]:
                                     "expires": day(row, "expires"), "date": day(row, "date"),
                                     "allow_negative": flag(row, "allow_negative")}
         except BadRow as err:
-            yield _bad(line_no, 1, err)
+            yield _bad("adjustment", line_no, 1, err)
             continue
         body.update({k: row[k] for k in ("reason", "user", "id") if k in row})
         body = {k: v for k, v in body.items() if v is not None}
-        yield Doc(line_no, 1, body.get("date"), body, customer=row["customer"])
+        yield Doc("adjustment", line_no, 1, body.get("date"), body, customer=row["customer"])
 
 
 READERS: dict[str, Callable[[Path], Iterator[Doc]]] = {
