@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db import tables_api as ta
@@ -39,6 +40,14 @@ LEASE = dt.timedelta(seconds=60)
 
 # send(url, body, headers) -> HTTP status; raises OSError-like errors when unreachable
 Send = Callable[[str, bytes, dict[str, str]], int]
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    """The primary key an INSERT made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no primary key")
+    return int(key[0])
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -67,9 +76,9 @@ def create(app: Patronage, url: str, events: list[str], secret: str | None = Non
     def work(tx: Tx) -> dict[str, Any]:
         conn = tx.repo.conn
         last = conn.execute(select(func.max(t.events.c.id))).scalar() or 0
-        pk = conn.execute(insert(ta.webhooks).values(
+        pk = new_id(conn.execute(insert(ta.webhooks).values(
             url=url, events=sorted(set(events)), secret=key, active=True, after_event_id=last,
-            created_at=tx.now, created_by=user)).inserted_primary_key[0]
+            created_at=tx.now, created_by=user)))
         row = conn.execute(select(ta.webhooks).where(ta.webhooks.c.id == pk)).mappings().one()
         return _view(row, with_secret=True)
 

@@ -53,9 +53,9 @@ async def _content(response: Response) -> bytes:
     return b"".join([chunk async for chunk in stream])
 
 
-def _clean(text: str | None, size: int) -> str | None:
+def _clean(text: str, size: int) -> str:
     """Text safe to store in any database: no NUL characters, at most `size` long."""
-    return None if text is None else text.replace("\x00", "\ufffd")[:size]
+    return text.replace("\x00", "\ufffd")[:size]
 
 
 class Guard(BaseHTTPMiddleware):
@@ -86,7 +86,7 @@ class Guard(BaseHTTPMiddleware):
         try:
             await run_in_threadpool(records.audit, app, key, request.method,
                                     _clean(request.url.path, 500), response.status_code,
-                                    _clean(idem, 200))
+                                    None if idem is None else _clean(idem, 200))
         except Exception:  # the answer stands; the fault is logged
             log.exception("could not record the audit of %s %s", request.method,
                           request.url.path)

@@ -19,6 +19,7 @@ from patronage.adapters.db import tables_api as ta
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.service.app import Patronage
 from patronage.service.uow import Tx
+from patronage.service.webhooks import new_id
 
 ROLES = ("cashier", "manager", "admin")  # each may do what the ones before it may
 STALE_CLAIM = dt.timedelta(minutes=5)  # a first request that never answered (a crash)
@@ -59,9 +60,9 @@ def create_key(app: Patronage, name: str, role: str) -> dict[str, Any]:
         if tx.repo.one(select(k.c.id).where(k.c.name == name)) is not None:
             raise PatronageError("conflict", f"a key named {name!r} exists already",
                                  [Problem("name", "names are unique, revoked keys included")])
-        pk = tx.repo.conn.execute(insert(k).values(
+        pk = new_id(tx.repo.conn.execute(insert(k).values(
             name=name, role=role, key_hash=digest(token), prefix=token[:12],
-            created_at=tx.now)).inserted_primary_key[0]
+            created_at=tx.now)))
         row = tx.repo.one(select(k).where(k.c.id == pk))
         return {**_key_view(row), "key": token}
 

@@ -11,25 +11,15 @@ from __future__ import annotations
 import copy as _copy
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from patronage.service import inputs as i
 from patronage.service.inputs import Input
 
-Limit = Field(default=50, ge=1, le=500)
 
-
-def without(model: type[Input], *names: str, name: str, **extra: Any) -> type[Input]:
-    """`model` less the fields a path provides, plus `extra` fields, under a new name."""
-    fields: dict[str, Any] = {k: (f.annotation, f) for k, f in model.model_fields.items()
-                              if k not in names}
-    fields.update(extra)
-    return create_model(name, __base__=Input, __doc__=model.__doc__, **fields)
-
-
-def optional(model: type[Input], *names: str, name: str) -> type[Input]:
+def _optional(model: type[Input], *names: str, name: str) -> type[Input]:
     """`model` with every field optional: a PATCH names only what changes."""
     fields: dict[str, Any] = {}
     for k, f in model.model_fields.items():
@@ -37,23 +27,82 @@ def optional(model: type[Input], *names: str, name: str) -> type[Input]:
             continue
         copy = _copy.copy(f)  # the same validators, without a required default
         copy.default = None
-        fields[k] = (f.annotation | None, copy)
+        fields[k] = (Optional[f.annotation], copy)  # noqa: UP045 - a runtime type
     return create_model(name, __base__=Input, **fields)
 
 
-StoreBody = without(i.StoreIn, "id", name="StoreBody")
-CustomerBody = without(i.CustomerIn, "id", name="CustomerBody")
-ProgramPatch = optional(i.ProgramIn, "id", name="ProgramPatch")
-EnrollBody = without(i.EnrollIn, "customer", name="EnrollBody")
-AdjustBody = without(i.AdjustIn, "customer", name="AdjustBody")
-PaymentBody = without(i.PaymentIn, "invoice", name="PaymentBody")
-VoidBody = without(i.VoidIn, "invoice", name="VoidBody")
-ConvertBody = without(i.ConvertIn, "invoice", name="ConvertBody")
-QuoteBody = without(i.InvoiceIn, "id", name="QuoteBody",
-                    id=(str | None, Field(default=None, max_length=100)))
-AwardProcessingBody = without(
-    i.ProcessAwardsIn, "program", name="AwardProcessingBody",
-    commit=(bool, Field(default=False, description="false: preview who qualifies")))
+if TYPE_CHECKING:
+    ProgramPatch = Input
+else:
+    ProgramPatch = _optional(i.ProgramIn, "id", name="ProgramPatch")
+
+# Bodies whose path names one field of a command input: that input less the field, with
+# the same types and validators (tests/api/test_schemas.py keeps them in step).
+
+
+class StoreBody(Input):
+    name: str = ""
+    active: bool = True
+
+
+class CustomerBody(Input):
+    name: str = ""
+    email: str | None = None
+    type: str | None = None
+    status: str | None = None
+    price_group: str | None = None
+
+
+class EnrollBody(Input):
+    program: str
+    close_current: bool = False
+    date: dt.date | None = None
+    user: str | None = None
+
+
+class AdjustBody(Input):
+    points: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
+    set_balance: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
+    expires: dt.date | None = None
+    reason: str | None = None
+    user: str | None = None
+    allow_negative: bool = False
+    date: dt.date | None = None
+    id: str | None = None
+
+
+class PaymentBody(Input):
+    id: str = Field(min_length=1, max_length=100)
+    store: int
+    tender: str = Field(min_length=1)
+    amount: i.NonNegMoney
+    date: dt.date | None = None
+
+
+class VoidBody(Input):
+    store: int | None = None
+    date: dt.date | None = None
+    user: str | None = None
+
+
+class ConvertBody(Input):
+    store: int | None = None
+    date: dt.date | None = None
+
+
+class QuoteBody(i.InvoiceIn):
+    """A cart, an estimate or an unposted invoice; `id` may be left out."""
+
+    id: str | None = Field(default=None, max_length=100)  # type: ignore[assignment]
+
+
+class AwardProcessingBody(Input):
+    exclude: list[str] = Field(default_factory=list)
+    customers: list[str] | None = None
+    user: str | None = None
+    store: int | None = None
+    date: dt.date | None = None
+    commit: bool = Field(default=False, description="false: preview who qualifies")
 
 
 class CardBody(Input):
