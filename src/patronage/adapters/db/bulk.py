@@ -25,7 +25,8 @@ from sqlalchemy.engine import Connection
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.books import LIVE, totals_upsert
-from patronage.adapters.db.bulk_documents import (
+from patronage.adapters.db.bulk_documents import BulkDocuments
+from patronage.adapters.db.bulk_writer import (
     ALLOCATED,
     BUFFERED,
     CACHED,
@@ -35,13 +36,11 @@ from patronage.adapters.db.bulk_documents import (
     INSERTS,
     MISSING,
     MONEY,
-    BulkDocuments,
     SlowPath,
     Writer,
 )
 from patronage.adapters.db.repository import Repository
 from patronage.core.lots import LotState
-from patronage.core.programs import Program
 
 
 def _chunks(items: Iterable[Any]) -> Iterable[list[Any]]:
@@ -308,78 +307,6 @@ class BulkRepository(BulkDocuments, Repository):
             for row in self._query(select(t.enrollments).where(t.enrollments.c.id.in_(ids))):
                 self.c["enrollment"][row["id"]] = row
         self._load_lots(enrollment_ids)
-
-    # --- reference data --------------------------------------------------------------------
-    def reference(self) -> None:
-        """Load the small tables whole (shop, stores, statuses, reasons, programs), once
-        after every `forget`, so no item ever misses them."""
-        if self.ref is not None:
-            return
-        if self.in_item:
-            raise SlowPath
-        self.flush()
-        ref: dict[str, Any] = {"shop": super().shop(), "lowest": super().lowest_active_store()}
-        ref["shop"] = None if ref["shop"] is None else dict(ref["shop"])
-        for key, table, col in (("store", t.stores, "id"), ("status", t.statuses, "code"),
-                                ("reason", t.reasons, "code")):
-            ref[key] = {r[col]: r for r in self._query(select(table))}
-        programs = Repository.programs(self)
-        ref["programs"] = programs
-        ref["program"] = {p.id: p for p in programs}
-        self.ref = ref
-
-    def _ref(self, key: str) -> Any:
-        if self.ref is None:
-            self.reference()
-        return self.ref[key]  # type: ignore[index]
-
-    def shop(self) -> Any:
-        return self._ref("shop")
-
-    def note_activity(self, day: dt.date) -> None:
-        row = self.shop()
-        if row is None:
-            return super().note_activity(day)
-        if row["first_activity"] is None or day < row["first_activity"]:
-            self._set(row, "first_activity", day)
-            self._mark("shop", 1, first_activity=day)
-
-    def store(self, store_id: int) -> Any:
-        return self._ref("store").get(store_id)
-
-    def lowest_active_store(self) -> int | None:
-        return self._ref("lowest")  # type: ignore[no-any-return]
-
-    def status_included(self, code: str | None) -> bool:
-        row = None if code is None else self._ref("status").get(code)
-        return True if row is None else bool(row["include_in_loyalty"])
-
-    def reason(self, code: str) -> Any:
-        return self._ref("reason").get(code)
-
-    def program(self, program_id: str) -> Program | None:
-        return self._ref("program").get(program_id)  # type: ignore[no-any-return]
-
-    def programs(self) -> list[Program]:
-        return list(self._ref("programs"))
-
-    def upsert(self, table: t.Table, key: str, values: dict[str, Any]) -> None:
-        if table.name != "customers":
-            return super().upsert(table, key, values)
-        row = self.customer(values[key])
-        if row is None:
-            row = self._add("customers", values)
-            self._put(self.c["customer"], row["id"], row)
-        else:
-            for name, value in values.items():
-                self._set(row, name, value)
-            if not self.is_new(row):
-                self._mark("customers", row["id"], **values)
-
-    def card(self, number: str) -> Any:
-        if number not in self.c["card"]:
-            self.prepare(cards=[number])
-        return self.c["card"][number]
 
     def customer(self, customer_id: str, lock: bool = False) -> Any:
         if customer_id not in self.c["customer"]:

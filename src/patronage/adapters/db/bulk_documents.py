@@ -1,109 +1,97 @@
-"""The POS documents, awards, credit memos, coupons, journal and events of the
-write-behind repository (see `bulk.py`): the same answers as `Books`, from memory.
+"""Reference data, customers and cards, POS documents, awards, credit memos, coupons,
+journal and events of the write-behind repository (see `bulk.py`): the same answers as
+`Repository`, from memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, insert
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 
 from patronage.adapters.db import tables as t
-from patronage.adapters.db.types import Money
+from patronage.adapters.db.bulk_writer import CENT, MONEY, SlowPath
+from patronage.adapters.db.repository import Repository
 from patronage.core.journal import Posting
-
-CENT = Decimal("0.01")
-MISSING: Any = object()
-CHUNK = 2000  # ids per IN (...) list
-CACHED = frozenset({"shop", "stores", "statuses", "reasons", "customers", "programs",
-                    "program_filters", "program_rates", "program_awards", "enrollments",
-                    "lots", "invoices", "invoice_lines", "payments", "awards",
-                    "credit_memos", "coupons"})
-# Insert order respects foreign keys; tables with explicit ids get them allocated here.
-INSERTS = ("customers", "enrollments", "cards", "customer_notes", "invoices", "invoice_lines",
-           "payments", "lots", "ledger", "awards", "credit_memos", "coupons", "journal_entries",
-           "journal_postings", "events", "outbox")
-ALLOCATED = frozenset({"enrollments", "invoices", "lots", "awards", "credit_memos", "coupons",
-                       "journal_entries"})
-BUFFERED = frozenset({"cards", "customer_notes"})  # plain INSERTs an item may make
-MONEY = {name: frozenset(c.name for c in t.metadata.tables[name].columns
-                         if isinstance(c.type, Money)) for name in INSERTS}
-
-
-def _full(name: str) -> dict[str, Any]:
-    """A table's columns with the value a missing one takes (its scalar default, or None);
-    an autoincremented id is left to the database unless this module allocates it."""
-    out = {}
-    for col in t.metadata.tables[name].columns:
-        if col.primary_key and col.name == "id" and name not in ALLOCATED:
-            continue
-        out[col.name] = col.default.arg if col.default is not None and col.default.is_scalar \
-            else None
-    return out
-
-
-FULL = {name: _full(name) for name in INSERTS}
-
-
-class Writer:
-    """Many rows with one driver `executemany` each, every value converted by the bind
-    processor SQLAlchemy itself would use (cents, dates, JSON), without its per-row cost."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.plans: dict[Any, tuple[str, bool, list[tuple[str, Any]]]] = {}
-
-    def _plan(self, key: Any, make: Callable[[], Any]) -> tuple[str, bool, list[tuple[str, Any]]]:
-        plan = self.plans.get(key)
-        if plan is None:
-            dialect = self.conn.dialect
-            compiled = make().compile(dialect=dialect)
-            names = list(compiled.positiontup or compiled.binds)
-            procs = [(n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect))
-                     for n in names]
-            plan = self.plans[key] = (compiled.string, compiled.positiontup is not None, procs)
-        return plan
-
-    def many(self, key: Any, make: Callable[[], Any], params: list[dict[str, Any]]) -> None:
-        """Run the statement `make()` (compiled once per `key`) for every dict in `params`."""
-        sql, positional, procs = self._plan(key, make)
-        names = [n for n, _ in procs]
-        convert = [(i, p) for i, (_, p) in enumerate(procs) if p is not None]
-        get = itemgetter(*names)
-        rows: list[Any] = []
-        for r in params:
-            values = list(get(r)) if len(names) > 1 else [r[names[0]]]
-            for i, p in convert:
-                values[i] = p(values[i])
-            rows.append(values if positional else dict(zip(names, values, strict=True)))
-        if not self.conn.in_transaction():
-            self.conn.begin()
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(sql, rows)
-        finally:
-            cursor.close()
-
-    def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
-        tbl = t.metadata.tables[table]
-        cols = list(rows[0])
-        self.many(("insert", table, tuple(cols)),
-                  lambda: insert(tbl).values({c: bindparam(c, type_=tbl.c[c].type) for c in cols}),
-                  rows)
-
-
-class SlowPath(Exception):
-    """An item needed the database: undo it and run it on the plain repository."""
-
+from patronage.core.programs import Program
 
 
 class BulkDocuments:
     """Mixed into `BulkRepository`, whose memory (`c`), buffer and undo it uses."""
+
+    # --- reference data --------------------------------------------------------------------
+    def reference(self) -> None:
+        """Load the small tables whole (shop, stores, statuses, reasons, programs), once
+        after every `forget`, so no item ever misses them."""
+        if self.ref is not None:
+            return
+        if self.in_item:
+            raise SlowPath
+        self.flush()
+        ref: dict[str, Any] = {"shop": super().shop(), "lowest": super().lowest_active_store()}
+        ref["shop"] = None if ref["shop"] is None else dict(ref["shop"])
+        for key, table, col in (("store", t.stores, "id"), ("status", t.statuses, "code"),
+                                ("reason", t.reasons, "code")):
+            ref[key] = {r[col]: r for r in self._query(select(table))}
+        programs = Repository.programs(self)
+        ref["programs"] = programs
+        ref["program"] = {p.id: p for p in programs}
+        self.ref = ref
+
+    def _ref(self, key: str) -> Any:
+        if self.ref is None:
+            self.reference()
+        return self.ref[key]  # type: ignore[index]
+
+    def shop(self) -> Any:
+        return self._ref("shop")
+
+    def note_activity(self, day: dt.date) -> None:
+        row = self.shop()
+        if row is None:
+            return super().note_activity(day)
+        if row["first_activity"] is None or day < row["first_activity"]:
+            self._set(row, "first_activity", day)
+            self._mark("shop", 1, first_activity=day)
+
+    def store(self, store_id: int) -> Any:
+        return self._ref("store").get(store_id)
+
+    def lowest_active_store(self) -> int | None:
+        return self._ref("lowest")  # type: ignore[no-any-return]
+
+    def status_included(self, code: str | None) -> bool:
+        row = None if code is None else self._ref("status").get(code)
+        return True if row is None else bool(row["include_in_loyalty"])
+
+    def reason(self, code: str) -> Any:
+        return self._ref("reason").get(code)
+
+    def program(self, program_id: str) -> Program | None:
+        return self._ref("program").get(program_id)  # type: ignore[no-any-return]
+
+    def programs(self) -> list[Program]:
+        return list(self._ref("programs"))
+
+    def upsert(self, table: t.Table, key: str, values: dict[str, Any]) -> None:
+        if table.name != "customers":
+            return super().upsert(table, key, values)
+        row = self.customer(values[key])
+        if row is None:
+            row = self._add("customers", values)
+            self._put(self.c["customer"], row["id"], row)
+        else:
+            for name, value in values.items():
+                self._set(row, name, value)
+            if not self.is_new(row):
+                self._mark("customers", row["id"], **values)
+
+    def card(self, number: str) -> Any:
+        if number not in self.c["card"]:
+            self.prepare(cards=[number])
+        return self.c["card"][number]
 
     # --- POS documents -------------------------------------------------------------------------
     def find_invoice(self, external_id: str, store: int | None = None,
