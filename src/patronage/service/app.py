@@ -24,6 +24,7 @@ from patronage.service import (
     enrollment,
     invoices,
     maintenance,
+    messaging,
     queries,
     returns,
     setup,
@@ -40,9 +41,10 @@ def _plain(body: Any) -> Any:
 
 
 class Patronage:
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None, send_mail: bool = True) -> None:
         self.engine = engine
         self.clock = clock or SystemClock()
+        self.send_mail = send_mail  # False for scenario runs and benchmarks: never real mail
 
     def run(self, fn: Callable[[Tx], T], user: str | None = None) -> T:
         with unit_of_work(self.engine, self.clock, user=user) as tx:
@@ -136,6 +138,9 @@ class Patronage:
     def run_maintenance(self, body: Any = None) -> Outcome:
         with bulk_unit_of_work(self.engine, self.clock) as tx:  # many rows: batched writes
             data = maintenance.run(tx, _plain(body) or {})
+        # M1's last step, after commit: the sender's own writes must not wait on the run's.
+        if self.send_mail:
+            data["mail"] = messaging.send_outbox(self.engine, now=self.clock.now())
         return Outcome(f"maintenance ran {data['days']} day(s) to {data['to']}", data)
 
     def preview_awards(self, body: Any) -> list[dict[str, Any]]:

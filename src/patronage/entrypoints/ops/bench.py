@@ -95,7 +95,7 @@ class _workdir:
 
 
 def _shop(engine: Engine, day: dt.date) -> Patronage:
-    app = Patronage(engine, FixedClock(day))
+    app = Patronage(engine, FixedClock(day), send_mail=False)
     app.configure_shop(data.SHOP)
     for program in data.PROGRAMS:
         app.put_program(program)

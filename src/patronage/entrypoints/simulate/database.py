@@ -71,4 +71,4 @@ def patronage_session(first_day: dt.date, database_url: str | None = None) -> It
     """The real facade on a fresh database, with a fixed clock set to `first_day`."""
     with fresh_engine(database_url) as engine:
         clock = FixedClock(first_day)
-        yield Session(Patronage(engine, clock), clock)
+        yield Session(Patronage(engine, clock, send_mail=False), clock)
