@@ -195,13 +195,13 @@ class LedgerMachine(RuleBasedStateMachine):
                 app.enroll({"customer": c, "program": cls.PROGRAMS[0]["id"]})
                 app.adjust({"customer": c, "points": 30, "reason": "opening balance"})
             cls._template = engine
-        return cls._template
+        return cls._template  # type: ignore[return-value]
 
     @initialize()
     def shop(self) -> None:
         source, target = self.template().raw_connection(), self.engine.raw_connection()
         try:
-            source.driver_connection.backup(target.driver_connection)
+            source.driver_connection.backup(target.driver_connection)  # type: ignore[union-attr]
         finally:
             source.close()
             target.close()
@@ -277,6 +277,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 debts = conn.execute(select(func.count()).select_from(t.ledger).where(
                     t.ledger.c.kind == "redemption", t.ledger.c.lot_id.is_(None))).scalar()
             assert debts == 0, "a redemption went into debt"
+        if view.accrued and not (view.redeemed_rewards and view.loyalty_discount):
+            assert view.points == quote["points"], "the quote promised other points (C1)"
         paid_by_rewards = view.redeemed_rewards if view.loyalty_discount == 0 else 0
         assert view.credit_applied + paid_by_rewards <= view.total, "paid more than the total"
         self.invoices.append(body)
@@ -479,6 +481,24 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert (m["status"] == "used") == (m["remaining"] == 0), f"memo {m['id']} status"
                 held += m["remaining"]
         assert accounts.get("store_credit_liability", 0) == -held, "store credit liability"
+
+        for c in conn.execute(select(t.coupons)).mappings():
+            if c["status"] == "used":
+                assert c["invoice_id"] is not None
+                assert c["applied"] + c["forfeited"] == c["amount"], f"coupon {c['id']}"
+            elif c["status"] == "open":
+                assert c["invoice_id"] is None, f"coupon {c['id']} is open but applied"
+
+        # an invoice's points are what the ledger says it earned, net of its reversals
+        earned = dict(conn.execute(
+            select(t.ledger.c.invoice_id, func.sum(t.ledger.c.points))
+            .where(t.ledger.c.kind.in_(("accrual", "reversal")), t.ledger.c.invoice_id.is_not(None))
+            .group_by(t.ledger.c.invoice_id)).all())
+        still_open = {e["id"] for e in enrollments if e["status"] == "open"}
+        for inv in conn.execute(select(t.invoices).where(t.invoices.c.accrued.is_(True))).mappings():
+            assert inv["points"] >= 0
+            if inv["enrollment_id"] in still_open:
+                assert earned.get(inv["id"], 0) == inv["points"], f"invoice {inv['external_id']}"
 
 
 class RecurringMachine(LedgerMachine):

@@ -32,10 +32,10 @@ def _exact(value: Any) -> Any:
 def _money(value: Any) -> Any:
     d = _exact(value)
     if isinstance(d, Decimal):
+        if abs(d) > MAX_MONEY:  # first: quantizing "1e30" overflows the decimal context
+            raise ValueError("amount is too large")
         if d != d.quantize(Decimal("0.01")):
             raise ValueError("money has at most two decimals")
-        if abs(d) > MAX_MONEY:
-            raise ValueError("amount is too large")
         return d.quantize(Decimal("0.01"))
     return d
 
