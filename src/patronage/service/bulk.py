@@ -240,6 +240,8 @@ def run_import(label: str, app: Patronage, docs: Iterable[Doc], on_error: str = 
         except BaseException:
             conn.rollback()
             raise
+        if conn.dialect.name == "sqlite":  # fresh statistics for the query planner
+            conn.exec_driver_sql("PRAGMA optimize")
     result.seconds = time.perf_counter() - began
     return result
 

@@ -319,17 +319,16 @@ class Books:
                           .values(summary=summary))
 
     def lots_expiring(self, day: dt.date) -> list[RowMapping]:
-        lots = t.lots
-        return self.all(select(lots).where(and_(LIVE, lots.c.expires_on <= day))
-                        .order_by(lots.c.id))
+        lots = t.lots  # the ids by the partial index of live lots, then the rows in id order
+        due = select(lots.c.id).where(and_(LIVE, lots.c.expires_on <= day))
+        return self.all(select(lots).where(lots.c.id.in_(due)).order_by(lots.c.id))
 
     def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
-        e, lots = t.enrollments, t.lots
-        stmt = (
-            select(e.c.id).distinct().join(lots, lots.c.enrollment_id == e.c.id)
-            .where(and_(e.c.debt < literal_column("0"), LIVE, lots.c.available_on <= day,
-                        or_(lots.c.expires_on.is_(None), lots.c.expires_on > day)))
-        )
+        e, lots = t.enrollments, t.lots  # from the few in debt (a partial index), not all lots
+        payable = select(lots.c.id).where(and_(
+            lots.c.enrollment_id == e.c.id, LIVE, lots.c.available_on <= day,
+            or_(lots.c.expires_on.is_(None), lots.c.expires_on > day))).exists()
+        stmt = select(e.c.id).where(and_(e.c.debt < literal_column("0"), payable)).order_by(e.c.id)
         return [r[0] for r in self.conn.execute(stmt)]
 
     def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
