@@ -133,7 +133,9 @@ def start_server(tmp_path: Path) -> Iterator[Any]:
 
     yield start
     for server in started:
-        server.stop()
+        code = server.stop()  # uvicorn re-raises SIGTERM once it has shut down cleanly
+        assert code in (0, -signal.SIGTERM), server.log_text()[-5000:]
+        assert "Application shutdown complete" in server.log_text()
         assert "Traceback" not in server.log_text(), server.log_text()[-5000:]
 
 

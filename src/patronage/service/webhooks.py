@@ -165,10 +165,17 @@ def fan_out(app: Patronage, batch: int = 500) -> int:
         cursor = _cursor(tx)
         hooks = list(conn.execute(select(ta.webhooks).where(ta.webhooks.c.active.is_(True)))
                      .mappings())
-        events = list(conn.execute(select(t.events).where(t.events.c.id > cursor)
+        if not hooks:  # nobody listens: events so far are for no one, now or later
+            last = conn.execute(select(func.max(t.events.c.id))).scalar() or 0
+            if last > cursor:
+                conn.execute(update(ta.webhook_cursor).where(ta.webhook_cursor.c.id == 1)
+                             .values(last_event_id=last))
+            return 0, False
+        start = max(cursor, min(int(h["after_event_id"]) for h in hooks))
+        events = list(conn.execute(select(t.events).where(t.events.c.id > start)
                                    .order_by(t.events.c.id).limit(batch)).mappings())
         d = ta.webhook_deliveries
-        created, moved, settled = 0, cursor, True
+        created, moved, settled = 0, start, True
         for ev in events:
             if settled and ev["id"] != moved + 1 and tx.now - ev["recorded_at"] < SETTLE:
                 settled = False  # a younger gap: an earlier id may still commit
@@ -189,7 +196,7 @@ def fan_out(app: Patronage, batch: int = 500) -> int:
         if moved != cursor:
             conn.execute(update(ta.webhook_cursor).where(ta.webhook_cursor.c.id == 1)
                          .values(last_event_id=moved))
-        return created, len(events) == batch and moved != cursor
+        return created, len(events) == batch and moved != start
 
     total = 0
     while True:
