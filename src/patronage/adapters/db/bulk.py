@@ -117,8 +117,14 @@ class BulkRepository(BulkDocuments, Repository):
     def begin_item(self) -> None:
         self.in_item, self._undo = True, []
         marks = {name: len(rows) for name, rows in self.rows.items()}
-        self._undo.append(lambda: [rows.__delitem__(slice(marks[n], None))
-                                   for n, rows in self.rows.items()])
+
+        def cut_back() -> None:  # the item's new rows leave the buffer
+            for name, rows in self.rows.items():
+                for row in rows[marks[name]:]:
+                    self.fresh.discard(id(row))
+                del rows[marks[name]:]
+
+        self._undo.append(cut_back)
 
     def end_item(self, ok: bool) -> None:
         self.in_item = False
@@ -161,8 +167,6 @@ class BulkRepository(BulkDocuments, Repository):
             row["id"] = self._allocate(table)
         self.rows[table].append(row)  # an item's rows are cut back by its first undo step
         self.fresh.add(id(row))
-        if self.in_item:
-            self._undo.append(lambda: self.fresh.discard(id(row)))
         return row
 
     def buffer_insert(self, table: str, values: dict[str, Any]) -> None:
