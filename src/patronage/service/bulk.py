@@ -165,7 +165,7 @@ class Importer:
         self.progress.start(sum(d.rows for d in docs))
         ordered = sorted(docs, key=lambda d: (d.day or dt.date.min, ORDER[d.kind])) \
             if dated else docs
-        for day, group in groupby(ordered, key=lambda d: d.day):
+        for day, group in groupby(ordered, key=lambda d: d.day if dated else None):
             todo = list(group)
             if dated and day is not None:
                 self.catch_up(day)

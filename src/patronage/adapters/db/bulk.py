@@ -49,6 +49,15 @@ def _chunks(items: Iterable[Any]) -> Iterable[list[Any]]:
         yield batch[i:i + CHUNK]
 
 
+def _insert_values(stmt: Any) -> dict[str, Any]:
+    """The values of `insert(table).values(...)`, without compiling it (that costs more
+    than the whole row)."""
+    values = getattr(stmt, "_values", None)
+    if not values:
+        return dict(stmt.compile().params)
+    return {getattr(k, "key", k): getattr(v, "value", v) for k, v in values.items()}
+
+
 class Guard:
     """The connection as inherited methods see it (see the module docstring)."""
 
@@ -60,7 +69,7 @@ class Guard:
         write = not getattr(stmt, "is_select", False)
         if self._bulk.in_item and getattr(stmt, "is_insert", False) and not args and \
                 getattr(table, "name", None) in BUFFERED:
-            return self._bulk.buffer_insert(table.name, stmt.compile().params)
+            return self._bulk.buffer_insert(table.name, _insert_values(stmt))
         self._bulk.before_sql()
         result = self._conn.execute(stmt, *args, **kw)
         if write:
