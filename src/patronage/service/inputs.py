@@ -51,6 +51,7 @@ MaybeDate = Annotated[dt.date | None, BeforeValidator(_never)]
 MaybeDays = Annotated[Annotated[int, Field(ge=0, le=36500)] | None, BeforeValidator(_never)]
 AmountOrAll = Annotated[Decimal | Literal["all"], BeforeValidator(lambda v: v if v == "all" else _money(v))]
 Names = list[str]
+StoreId = Annotated[int, Field(ge=1, le=2_000_000_000)]
 
 
 class Input(BaseModel):
@@ -84,7 +85,7 @@ class PriceGroupIn(Input):
 class EmployeeIn(Input):
     id: str = Field(min_length=1)
     email: str
-    store: int | None = None
+    store: StoreId | None = None
 
 
 class SubscriberIn(Input):
@@ -286,7 +287,7 @@ class RedeemIn(Input):
 class InvoiceIn(Input):
     id: str = Field(min_length=1, max_length=100)
     customer: str | None = None
-    store: int
+    store: StoreId
     date: dt.date | None = None
     type: str = "sale"
     job_type: str | None = None
@@ -299,7 +300,7 @@ class InvoiceIn(Input):
 class PaymentIn(Input):
     id: str = Field(min_length=1, max_length=100)
     invoice: str
-    store: int
+    store: StoreId
     tender: str = Field(min_length=1)
     amount: NonNegMoney
     date: dt.date | None = None
@@ -316,21 +317,21 @@ class ReturnIn(Input):
     id: str = Field(min_length=1, max_length=100)
     invoice: str | None = None
     customer: str | None = None
-    store: int
+    store: StoreId
     lines: list[ReturnLineIn] = Field(min_length=1)
     date: dt.date | None = None
 
 
 class VoidIn(Input):
     invoice: str
-    store: int | None = None
+    store: StoreId | None = None
     date: dt.date | None = None
     user: str | None = None
 
 
 class ConvertIn(Input):
     invoice: str
-    store: int | None = None
+    store: StoreId | None = None
     date: dt.date | None = None
 
 
@@ -349,7 +350,7 @@ class AdjustIn(Input):
 class MaintenanceIn(Input):
     date: dt.date | None = None
     user: str | None = None
-    store: int | None = None
+    store: StoreId | None = None
 
 
 class ProcessAwardsIn(Input):
@@ -357,7 +358,7 @@ class ProcessAwardsIn(Input):
     exclude: Names = []
     customers: Names | None = None
     user: str | None = None
-    store: int | None = None
+    store: StoreId | None = None
     date: dt.date | None = None
 
 

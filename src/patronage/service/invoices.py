@@ -166,7 +166,10 @@ def post_invoice(tx: Tx, body: Any) -> int:
         if existing["body_hash"] != digest:
             raise conflict("invoice", b.id)
         return int(existing["id"])
-    validate_refs(tx, b.store, b.customer)
+    validate_refs(tx, b.store, b.customer)  # locks the customer's row on PostgreSQL
+    twin = tx.repo.find_invoice(b.id, b.store) if b.customer is not None else None
+    if twin is not None and twin["store_id"] == b.store:
+        return post_invoice(tx, body)  # a twin was posted while we waited for the lock: C5
     lines = [to_line(x) for x in b.lines]
     for i, line in enumerate(lines):
         if line.amount < 0:
