@@ -14,7 +14,7 @@ from patronage.core.errors import PatronageError
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
 
-from .support import CLUB, make_shop, rows, snapshot
+from .support import CENTS, CLUB, make_shop, rows, snapshot
 
 d = dt.date
 
@@ -116,3 +116,68 @@ def test_memo_expiry_is_journalled_once(shop: Patronage, clock: FixedClock) -> N
     assert [m.status for m in shop.customer("C1").credit_memos] == ["expired"]
     assert shop.journal_balances()["store_credit_liability"] == Decimal("0.00")
     assert shop.journal_balances()["4950"] == Decimal("0.00")
+
+
+def test_late_catch_up_never_pays_a_debt_with_points_expired_before_it(
+        app: Patronage, clock: FixedClock) -> None:
+    """L1, L5, M1: a debt made today is not paid on a caught-up earlier day with points that
+    have expired since; the balance is what daily runs would have given."""
+    make_shop(app, {**CENTS, "grace_days": 2, "points_expire_days": 10})
+    app.enroll({"customer": "C1", "program": "cents"})
+    app.adjust({"customer": "C1", "points": 30})  # available at once, expires Jan 11
+    app.post_invoice({"id": "I1", "customer": "C1", "store": 1,
+                      "lines": [{"sku": "X", "qty": "1", "price": "12.00"}]})  # 12, Jan 3-11
+    app.run_maintenance({})
+    clock.set(d(2024, 1, 12))  # no daily runs since Jan 1
+    app.void_invoice({"invoice": "I1", "store": 1})  # both lots expired: the 12 become debt
+    before = app.balance("C1")
+    assert (before.available, before.expired) == (-12, 42)
+    app.run_maintenance({})  # catches up Jan 2 .. Jan 12
+    after = app.balance("C1")
+    assert (after.available, after.expired, after.used) == (-12, 42, 0)
+    assert not [e for e in rows(app, t.ledger) if e["kind"] == "debt_payoff"]
+
+
+def test_late_catch_up_pays_a_debt_only_with_points_there_that_day(
+        app: Patronage, clock: FixedClock) -> None:
+    """L1, L5, M1: points restored today cannot pay, on a caught-up earlier day, a debt;
+    the history stays a history (no lot is ever negative as of any day)."""
+    make_shop(app, {**CENTS, "grace_days": 0})
+    app.enroll({"customer": "C1", "program": "cents"})
+    app.adjust({"customer": "C1", "points": 30})
+    app.post_invoice({"id": "I1", "customer": "C1", "store": 1, "redeem": {"rewards": "0.30"},
+                      "lines": [{"sku": "LAB", "item_type": "labor", "qty": "1",
+                                 "price": "10.00"}]})  # spends the 30, earns nothing
+    app.adjust({"customer": "C1", "points": -24, "allow_negative": True})  # a debt of 24
+    app.run_maintenance({})
+    clock.set(d(2024, 1, 5))
+    app.void_invoice({"invoice": "I1", "store": 1})  # the 30 come back today
+    app.run_maintenance({})  # catches up Jan 2 .. Jan 5
+    payoffs = [(e["date"], e["points"]) for e in rows(app, t.ledger) if e["kind"] == "debt_payoff"]
+    assert payoffs == [(d(2024, 1, 5), -24), (d(2024, 1, 5), 24)]
+    for day in (d(2024, 1, 2), d(2024, 1, 3), d(2024, 1, 5)):
+        b = app.balance("C1", day)
+        assert b.pending + b.available == b.earned + b.adjusted - b.used - b.expired - b.forfeited
+    assert app.balance("C1", d(2024, 1, 3)).available == -24
+    assert app.balance("C1").available == 6
+
+
+def test_late_catch_up_expires_only_what_the_lot_held_that_day(
+        app: Patronage, clock: FixedClock) -> None:
+    """L1, L4, M1: points that come back into an expired lot after its expiry date (an award
+    cancelled by a void) are written off when they arrive, not back-dated to the expiry."""
+    make_shop(app, {**CLUB, "grace_days": 0, "points_expire_days": 10})
+    app.enroll({"customer": "C1", "program": "club"})
+    app.post_invoice({"id": "I1", "customer": "C1", "store": 1,
+                      "lines": [{"sku": "X", "qty": "1", "price": "130.00"}]})  # award uses 100
+    app.run_maintenance({})
+    clock.set(d(2024, 1, 15))  # no daily runs since Jan 1; the lot expired on Jan 11
+    app.void_invoice({"invoice": "I1", "store": 1})  # the award's 100 come back, expired
+    out = app.run_maintenance({})
+    assert (out.data["points_expired"], out.data["lots_expired"]) == (130, 2)
+    expiries = [(e["date"], e["points"]) for e in rows(app, t.ledger) if e["kind"] == "expiry"]
+    assert expiries == [(d(2024, 1, 11), -30), (d(2024, 1, 15), -100)]
+    for day in (d(2024, 1, 11), d(2024, 1, 12), d(2024, 1, 15)):
+        b = app.balance("C1", day)
+        assert b.pending + b.available == b.earned + b.adjusted - b.used - b.expired - b.forfeited
+    assert app.balance("C1", d(2024, 1, 12)).expired == 30

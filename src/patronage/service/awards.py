@@ -168,7 +168,7 @@ def cancel_if_unused(tx: Tx, award_id: int, day: dt.date) -> bool:
     for c in coupons:
         tx.repo.update_coupon(c["id"], status="cancelled")
     enrollment = tx.repo.enrollment(award["enrollment_id"])
-    if enrollment is not None:
+    if enrollment is not None and enrollment["status"] == "open":  # closed: points forfeited
         for e in tx.repo.entries(award_id=award_id, kind="award"):
             tx.repo.entry(enrollment, day, "award_cancel", -e["points"], e["lot_id"], tx.now,
                           award_id=award_id)

@@ -8,6 +8,7 @@ value moves are journalled here too (G1), so no caller can forget them.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy.engine import RowMapping
@@ -76,9 +77,18 @@ def debit(tx: Tx, enrollment: RowMapping, points: int, day: dt.date, kind: str, 
 def pay_debt(tx: Tx, enrollment: RowMapping, day: dt.date) -> int:
     """L5: points that are available pay off the debt first. Returns the points moved."""
     owed = -tx.repo.debt(enrollment["id"])
+    lots = tx.repo.lots(enrollment["id"])
+    last = tx.repo.last_entry_date(enrollment["id"])
+    if owed > 0 and last is not None and last > day:
+        # a catch-up day: only a debt that existed then, paid only with points that were
+        # there then and are still there now (L1, M1)
+        then, debt_then = tx.repo.lots_as_of(enrollment["id"], day)
+        owed = min(owed, -debt_then)
+        now = {x.id: x.remaining for x in lots}
+        lots = [replace(x, remaining=min(x.remaining, now.get(x.id, 0))) for x in then]
     if owed <= 0:
         return 0
-    takes, _ = plan_debit(tx.repo.lots(enrollment["id"]), owed, day)
+    takes, _ = plan_debit(lots, owed, day)
     moved = 0
     for lot_id, take in takes:
         tx.repo.entry(enrollment, day, "debt_payoff", -take, lot_id, tx.now)
@@ -93,6 +103,12 @@ def expire_lot(tx: Tx, lot: RowMapping, program: Program, day: dt.date) -> int:
     remaining = int(lot["remaining"])
     if enrollment is None or remaining <= 0:
         return 0
+    last = tx.repo.last_entry_date(enrollment["id"])
+    if last is not None and last > day:  # a catch-up day: not points the lot got later
+        then, _ = tx.repo.lots_as_of(enrollment["id"], day)
+        remaining = min(remaining, next((x.remaining for x in then if x.id == lot["id"]), 0))
+        if remaining <= 0:
+            return 0
     tx.repo.entry(enrollment, day, "expiry", -remaining, lot["id"], tx.now)
     book_points(tx, program, day, "expiry", -remaining, enrollment["customer_id"])
     tx.repo.record_event("points.expired", day, enrollment["customer_id"],

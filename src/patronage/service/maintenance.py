@@ -43,8 +43,9 @@ def run_day(tx: Tx, day: dt.date, store: int | None, user: str | None) -> Counte
         enrollment = tx.repo.enrollment(lot["enrollment_id"])
         program = programs.get(enrollment["program_id"]) if enrollment else None
         if program is not None:
-            done["points_expired"] += ledger.expire_lot(tx, lot, program, day)
-            done["lots_expired"] += 1
+            points = ledger.expire_lot(tx, lot, program, day)
+            done["points_expired"] += points
+            done["lots_expired"] += 1 if points else 0
     for memo in tx.repo.memos_expiring(day):
         tx.repo.set_memo_status(memo["id"], "expired")
         tx.repo.journal(day, "credit_memo_expiry",
