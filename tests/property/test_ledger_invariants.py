@@ -1,17 +1,27 @@
-"""The ledger's invariants (PRODUCT.md L3, G1, C2-C5) over random sequences of actions.
+"""The ledger's invariants (PRODUCT.md L1, L3, L5, G1, C1-C5) over random sequences of actions.
 
-A Hypothesis state machine drives the facade with invoices (redeeming rewards and credit),
-payments, returns, voids, adjustments, enrollments and daily runs while the clock moves,
-and after every step checks, straight from the tables:
+Hypothesis state machines drive the facade, on three program set-ups, with invoices of
+every item type (redeeming rewards and credit), payments, returns, voids, layaway
+conversions, adjustments (+, -, allow_negative, set_balance, expiry moves), enrollments,
+transfers and daily runs while the clock moves, and after every step check, from the tables:
 
-- L3 for every enrollment, open or closed, as of today and as of earlier days;
-- each lot's cached `remaining` is the sum of its ledger entries and never negative;
-- each enrollment's cached `debt` is the sum of its lot-less entries and never positive;
-- every journal entry balances; points liability is the value of the outstanding
-  points-bank points; store credit liability is what open memos still hold;
-- each credit memo's `remaining` is its amount less its uses, within [0, amount];
-- a refused command (PatronageError) changes no table at all; posting anything twice
-  changes nothing; a quote changes nothing; a daily run changes no balance but by awards.
+- L3 for every enrollment as of today and, in turn, as of an earlier day (lots rebuilt from
+  entries); a closed enrollment holds no points at all;
+- each lot's cached `remaining` is the sum of its ledger entries and never negative; each
+  enrollment's cached `debt` is the sum of its lot-less entries and never positive;
+- every journal entry balances; `points_liability` is the value of the outstanding
+  points-bank points; `store_credit_liability` is what open memos still hold;
+- each credit memo's `remaining` is its amount less its uses, within [0, amount]; a used
+  coupon's applied + forfeited is its amount;
+- an accrued invoice's points are its accruals net of its reversals in the ledger;
+- a refused command (PatronageError) has an expected code and changes no table at all;
+  posting an invoice, payment, return, void or adjustment id twice changes nothing; a quote
+  changes nothing and promises the points and maximums the post then gives; a redemption
+  never exceeds what was available and never makes debt; a daily run changes no balance
+  figure except by the awards it grants, and a second run for the day changes nothing.
+
+Failures found here are kept as service tests (tests/service/test_maintenance.py,
+test_returns_voids.py).
 """
 
 from __future__ import annotations
@@ -155,7 +165,6 @@ class LedgerMachine(RuleBasedStateMachine):
             assert err.code in allowed, f"unexpected refusal {err.code}: {err.message}"
             assert snapshot(self.app) == before, f"refused {err.code} but changed tables"
             return None
-        event(f"done: {getattr(fn, '__name__', 'write')}")
         return done
 
     def twice_changes_nothing(self, fn: Callable[[], Any]) -> None:
