@@ -106,7 +106,7 @@ class BulkRepository(BulkDocuments, Repository):
     def forget(self) -> None:
         """Drop every cached row (the buffer must be empty or flushed)."""
         self.c: dict[str, dict[Any, Any]] = {name: {} for name in (
-            "customer", "card", "open", "enrollment",
+            "customer", "card", "last", "open", "enrollment",
             "lots", "lot", "by_ext", "invoice", "lines", "payments", "payment", "memos",
             "memo", "coupons", "coupon", "award")}
         self.ref: dict[str, Any] | None = None
@@ -307,11 +307,16 @@ class BulkRepository(BulkDocuments, Repository):
         want = [x for x in enrollment_ids if x not in self.c["lots"]]
         for ids in _chunks(want):
             for eid in ids:
-                self.c["lots"][eid] = {}
+                self.c["lots"][eid], self.c["last"][eid] = {}, None
             rows = self._query(select(t.lots).where(and_(t.lots.c.enrollment_id.in_(ids), LIVE)))
             for row in rows:
                 self.c["lots"][row["enrollment_id"]][row["id"]] = row
                 self.c["lot"][row["id"]] = row
+            tot = t.enrollment_totals  # the date of each one's latest entry
+            for row in self._query(select(tot.c.enrollment_id, func.max(tot.c.last_on)
+                                          .label("last")).where(tot.c.enrollment_id.in_(ids))
+                                   .group_by(tot.c.enrollment_id)):
+                self.c["last"][row["enrollment_id"]] = row["last"]
 
     def warm(self, enrollment_ids: Iterable[int]) -> None:
         """Load enrollments and their live lots, many at a time (the daily run's sets)."""
@@ -341,6 +346,7 @@ class BulkRepository(BulkDocuments, Repository):
         self._put(self.c["enrollment"], row["id"], row)
         self._put(self.c["open"], customer_id, row)
         self._put(self.c["lots"], row["id"], {})
+        self._put(self.c["last"], row["id"], None)
         return int(row["id"])
 
     def enrollment(self, enrollment_id: int) -> Any:
@@ -413,6 +419,9 @@ class BulkRepository(BulkDocuments, Repository):
             "kind": kind, "points": points, "lot_id": lot_id, "invoice_id": None,
             "award_id": None, "ref": None, "user": None, "reason": None, "recorded_at": at,
             **refs})
+        last = self.c["last"].get(eid, MISSING)
+        if last is not MISSING and (last is None or day > last):
+            self._put(self.c["last"], eid, day)
         total = self.totals.get((eid, kind))
         if total is None:
             self._put(self.totals, (eid, kind), [points, day])
@@ -422,6 +431,10 @@ class BulkRepository(BulkDocuments, Repository):
                 self._undo.append(lambda: total.__setitem__(slice(None), old))
             total[0] += points
             total[1] = max(total[1], day)
+
+    def last_entry_date(self, enrollment_id: int) -> dt.date | None:
+        self._lots_of(enrollment_id)  # loads the date with the lots
+        return self.c["last"].get(enrollment_id)  # type: ignore[no-any-return]
 
     def debt(self, enrollment_id: int) -> int:
         row = self.enrollment(enrollment_id)
