@@ -337,18 +337,17 @@ class Books:
         Only those holding `level` points in any state can (held >= available + debt), so
         the lots summed are theirs alone, found by the index on (program_id, held)."""
         e, lots = t.enrollments, t.lots
-        holding = (select(e.c.id).where(and_(e.c.program_id == program_id, e.c.held >= level,
-                                             e.c.status == "open")))
+        holding = and_(e.c.program_id == program_id, e.c.held >= level, e.c.status == "open")
         avail = (
             select(lots.c.enrollment_id, func.sum(lots.c.remaining).label("pts"))
-            .where(and_(lots.c.enrollment_id.in_(holding), LIVE, lots.c.available_on <= day,
+            .where(and_(lots.c.enrollment_id.in_(select(e.c.id).where(holding)), LIVE,
+                        lots.c.available_on <= day,
                         or_(lots.c.expires_on.is_(None), lots.c.expires_on > day)))
             .group_by(lots.c.enrollment_id).subquery()
         )
         stmt = (
             select(e.c.id).join(avail, avail.c.enrollment_id == e.c.id)
-            .where(and_(e.c.program_id == program_id, e.c.status == "open",
-                        avail.c.pts + e.c.debt >= level))
+            .where(and_(holding, avail.c.pts + e.c.debt >= level))
             .order_by(e.c.id)
         )
         return [r[0] for r in self.conn.execute(stmt)]

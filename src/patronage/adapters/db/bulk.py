@@ -320,11 +320,12 @@ class BulkRepository(BulkDocuments, Repository):
 
     def warm(self, enrollment_ids: Iterable[int]) -> None:
         """Load enrollments and their live lots, many at a time (the daily run's sets)."""
-        want = [x for x in dict.fromkeys(enrollment_ids) if x not in self.c["enrollment"]]
+        every = list(dict.fromkeys(enrollment_ids))
+        want = [x for x in every if x not in self.c["enrollment"]]
         for ids in _chunks(want):
             for row in self._query(select(t.enrollments).where(t.enrollments.c.id.in_(ids))):
                 self.c["enrollment"][row["id"]] = row
-        self._load_lots(enrollment_ids)
+        self._load_lots(every)
 
     def customer(self, customer_id: str, lock: bool = False) -> Any:
         if customer_id not in self.c["customer"]:
