@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import visitors
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.books import LIVE, totals_upsert
@@ -70,7 +71,7 @@ class Guard:
         if self._bulk.in_item and getattr(stmt, "is_insert", False) and not args and \
                 getattr(table, "name", None) in BUFFERED:
             return self._bulk.buffer_insert(table.name, _insert_values(stmt))
-        self._bulk.before_sql()
+        self._bulk.before_sql(stmt)
         result = self._conn.execute(stmt, *args, **kw)
         if write:
             self._bulk.written(getattr(table, "name", None))
@@ -118,10 +119,14 @@ class BulkRepository(BulkDocuments, Repository):
         if table is None or table in CACHED:
             self.forget()
 
-    def before_sql(self) -> None:
+    def before_sql(self, stmt: Any = None) -> None:
+        """Before SQL of our own or of an inherited method: never in an item; else flush
+        what it could read (everything for a write or plain text)."""
         if self.in_item:
             raise SlowPath
-        self.flush()
+        reads = getattr(stmt, "is_select", False)
+        self.flush({x.name for x in visitors.iterate(stmt) if isinstance(x, Table)}
+                   if reads else None)
 
     def begin_item(self) -> None:
         self.in_item, self._undo = True, []
@@ -204,14 +209,27 @@ class BulkRepository(BulkDocuments, Repository):
         free[0] += 1
         return free[0]
 
-    def flush(self) -> None:
-        """Send every buffered insert, update and total to the database."""
-        for name in INSERTS:
+    def flush(self, tables: set[str] | None = None) -> None:
+        """Send the buffered inserts, updates and totals to the database: all of them, or
+        what a read of `tables` could see (inserts up to the last such table in foreign-key
+        order); the rest, mostly history no read of the daily run looks at, waits."""
+        upto = len(INSERTS)
+        if tables is not None:
+            if self.totals and "enrollment_totals" in tables:
+                tables = tables | {"enrollments"}
+            upto = max((i + 1 for i, n in enumerate(INSERTS) if n in tables and self.rows[n]),
+                       default=0)
+        for name in INSERTS[:upto]:
             rows = self.rows[name]
             if rows:
                 self.writer.insert(name, rows)
+                for row in rows:
+                    self.fresh.discard(id(row))
                 rows.clear()
-        for name, changes in self.dirty.items():
+        for name in list(self.dirty):
+            if tables is not None and name not in tables:
+                continue
+            changes = self.dirty.pop(name)
             table = t.metadata.tables[name]
             keys = [c.name for c in table.primary_key.columns]
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -224,9 +242,7 @@ class BulkRepository(BulkDocuments, Repository):
                 self.writer.many(("update", name, cols), lambda tb=table, ks=keys, cs=cols: (
                     update(tb).where(and_(*(tb.c[k] == bindparam(f"k_{k}") for k in ks)))
                     .values({c: bindparam(f"v_{c}", type_=tb.c[c].type) for c in cs})), params)
-        self.dirty = {}
-        self.fresh.clear()
-        if self.totals:
+        if self.totals and (tables is None or "enrollment_totals" in tables):
             self.writer.many("totals", lambda: totals_upsert(self.raw.dialect.name), [
                 {"enrollment_id": eid, "kind": kind, "points": v[0], "last_on": v[1]}
                 for (eid, kind), v in self.totals.items()])
@@ -234,7 +250,7 @@ class BulkRepository(BulkDocuments, Repository):
 
     # --- loading rows into memory ------------------------------------------------------------
     def _query(self, stmt: Any) -> list[dict[str, Any]]:
-        self.before_sql()
+        self.before_sql(stmt)
         return [dict(r) for r in self.raw.execute(stmt).mappings()]
 
     def prepare(self, customers: Iterable[str] = (), invoices: Iterable[str] = (),
