@@ -49,8 +49,9 @@ FULL = {name: _full(name) for name in INSERTS}
 
 
 class Writer:
-    """Many rows with one driver `executemany` each, every value converted by the bind
-    processor SQLAlchemy itself would use (cents, dates, JSON), without its per-row cost."""
+    """Many rows with one driver `executemany` (or, for new rows on PostgreSQL, one COPY)
+    each, every value converted by the bind processor SQLAlchemy itself would use (cents,
+    dates, JSON), without its per-row cost."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -67,32 +68,55 @@ class Writer:
             plan = self.plans[key] = (compiled.string, compiled.positiontup is not None, procs)
         return plan
 
-    def many(self, key: Any, make: Callable[[], Any], params: list[dict[str, Any]]) -> None:
-        """Run the statement `make()` (compiled once per `key`) for every dict in `params`."""
-        sql, positional, procs = self._plan(key, make)
+    def _values(self, key: Any, make: Callable[[], Any],
+                params: list[dict[str, Any]]) -> tuple[str, list[str], list[list[Any]]]:
+        sql, _, procs = self._plan(key, make)
         names = [n for n, _ in procs]
         convert = [(i, p) for i, (_, p) in enumerate(procs) if p is not None]
         get = itemgetter(*names)
-        rows: list[Any] = []
+        rows: list[list[Any]] = []
         for r in params:
             values = list(get(r)) if len(names) > 1 else [r[names[0]]]
             for i, p in convert:
                 values[i] = p(values[i])
-            rows.append(values if positional else dict(zip(names, values, strict=True)))
+            rows.append(values)
+        return sql, names, rows
+
+    def _cursor(self) -> Any:
         if not self.conn.in_transaction():
             self.conn.begin()
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        return self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def many(self, key: Any, make: Callable[[], Any], params: list[dict[str, Any]]) -> None:
+        """Run the statement `make()` (compiled once per `key`) for every dict in `params`."""
+        sql, names, rows = self._values(key, make, params)
+        positional = self.plans[key][1]
+        cursor = self._cursor()
         try:
-            cursor.executemany(sql, rows)
+            cursor.executemany(sql, rows if positional else
+                               [dict(zip(names, r, strict=True)) for r in rows])
         finally:
             cursor.close()
 
     def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """New rows of a table: COPY on PostgreSQL, executemany on SQLite."""
         tbl = t.metadata.tables[table]
         cols = list(rows[0])
-        self.many(("insert", table, tuple(cols)),
-                  lambda: insert(tbl).values({c: bindparam(c, type_=tbl.c[c].type) for c in cols}),
-                  rows)
+        key = ("insert", table, tuple(cols))
+        make = lambda: insert(tbl).values(
+            {c: bindparam(c, type_=tbl.c[c].type) for c in cols})
+        if self.conn.dialect.name != "postgresql":
+            self.many(key, make, rows)
+            return
+        _, names, values = self._values(key, make, rows)
+        columns = ", ".join(f'"{n}"' for n in names)
+        cursor = self._cursor()
+        try:
+            with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+                for row in values:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
 
 
 class SlowPath(Exception):
