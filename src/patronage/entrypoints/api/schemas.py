@@ -73,20 +73,20 @@ class AdjustBody(Input):
 
 class PaymentBody(Input):
     id: str = Field(min_length=1, max_length=100)
-    store: int
+    store: i.StoreId
     tender: str = Field(min_length=1)
     amount: i.NonNegMoney
     date: dt.date | None = None
 
 
 class VoidBody(Input):
-    store: int | None = None
+    store: i.StoreId | None = None
     date: dt.date | None = None
     user: str | None = None
 
 
 class ConvertBody(Input):
-    store: int | None = None
+    store: i.StoreId | None = None
     date: dt.date | None = None
 
 
@@ -100,7 +100,7 @@ class AwardProcessingBody(Input):
     exclude: list[str] = Field(default_factory=list)
     customers: list[str] | None = None
     user: str | None = None
-    store: int | None = None
+    store: i.StoreId | None = None
     date: dt.date | None = None
     commit: bool = Field(default=False, description="false: preview who qualifies")
 
