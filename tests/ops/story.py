@@ -45,8 +45,8 @@ CUSTOMERS = {"B1": "bank", "B2": "bank", "R1": "club", "R2": "club", "N1": "now"
 def configure(app: Patronage, clock: FixedClock) -> None:
     clock.set(START)
     app.configure_shop(SHOP)
-    for program in PROGRAMS:
-        app.put_program(program)
+    for body in PROGRAMS:
+        app.put_program(body)
     for cid, program in CUSTOMERS.items():
         app.put_customer({"id": cid, "name": cid, "status": "banned" if cid == "B2" else None})
         if program:
@@ -56,7 +56,7 @@ def configure(app: Patronage, clock: FixedClock) -> None:
 def invoices(seed: int = 7, days: int = 80) -> list[dict[str, Any]]:
     """About two invoices a day for 80 days, some with labor, supplies or gift cards."""
     rnd = random.Random(seed)
-    out = []
+    out: list[dict[str, Any]] = []
     for n in range(days * 2):
         day = START + dt.timedelta(days=n // 2 + rnd.choice((0, 0, 1)))
         lines = [{"sku": f"S{k}", "item_type": rnd.choice(("product", "product", "labor",

@@ -68,11 +68,11 @@ def test_payments_merged_with_invoices_give_the_online_books(
         two_shops: tuple[Patronage, Patronage], tmp_path: Path) -> None:
     online, imported = two_shops
     day = story.START
-    invoices = [{"id": f"L-{n}", "store": 1, "customer": "P1" if n % 2 else "P2",
+    invoices: list[dict[str, Any]] = [{"id": f"L-{n}", "store": 1, "customer": "P1" if n % 2 else "P2",
                  "date": day + dt.timedelta(days=n), "type": "sale", "tax": "0.00",
                  "lines": [{"sku": "X", "item_type": "product", "qty": "1",
                             "price": f"{60 + n}.00", "discount": "0.00"}]} for n in range(8)]
-    payments = []
+    payments: list[dict[str, Any]] = []
     for n, inv in enumerate(invoices):  # half now, half four days later (then paid in full)
         half = (Decimal(60 + n) / 2).quantize(Decimal("0.01"))
         payments.append({"id": f"PAY-{n}a", "invoice": inv["id"], "store": 1,

@@ -223,7 +223,7 @@ def identity_holds(conn: Connection, limit: int) -> list[Fault]:
         .group_by(led.c.enrollment_id).subquery()
     )
     held = func.coalesce(held_lots.c.points, 0) + e.c.debt
-    zero = literal_column("0")
+    zero: Any = literal_column("0")
     earned, adjusted = func.coalesce(flows.c.earned, 0), func.coalesce(flows.c.adjusted, 0)
     used, expired = func.coalesce(flows.c.used, 0), func.coalesce(flows.c.expired, 0)
     forfeited = func.coalesce(flows.c.forfeited, 0)

@@ -40,7 +40,6 @@ from patronage.adapters.db.bulk_writer import (
     SlowPath,
     Writer,
 )
-from patronage.adapters.db.repository import Repository
 from patronage.core.lots import LotState
 
 
@@ -48,6 +47,12 @@ def _chunks(items: Iterable[Any]) -> Iterable[list[Any]]:
     batch = list(dict.fromkeys(items))
     for i in range(0, len(batch), CHUNK):
         yield batch[i:i + CHUNK]
+
+
+def _updater(table: Table, keys: list[str], cols: tuple[str, ...]) -> Callable[[], Any]:
+    """`UPDATE table SET cols WHERE keys` with parameters k_<key> and v_<col>."""
+    return lambda: (update(table).where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)))
+                    .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in cols}))
 
 
 def _insert_values(stmt: Any) -> dict[str, Any]:
@@ -66,7 +71,7 @@ class Guard:
         self._conn, self._bulk = conn, bulk
 
     def execute(self, stmt: Any, *args: Any, **kw: Any) -> Any:
-        table = getattr(stmt, "table", None)
+        table: Any = getattr(stmt, "table", None)
         write = not getattr(stmt, "is_select", False)
         if self._bulk.in_item and getattr(stmt, "is_insert", False) and not args and \
                 getattr(table, "name", None) in BUFFERED:
@@ -87,7 +92,7 @@ class Guard:
         return getattr(self._conn, name)
 
 
-class BulkRepository(BulkDocuments, Repository):
+class BulkRepository(BulkDocuments):
     def __init__(self, conn: Connection) -> None:
         self.raw = conn
         self.conn = Guard(conn, self)  # type: ignore[assignment]
@@ -239,9 +244,7 @@ class BulkRepository(BulkDocuments, Repository):
                     {**{f"k_{k}": v for k, v in zip(keys, pk, strict=True)},
                      **{f"v_{c}": v for c, v in values.items()}})
             for cols, params in groups.items():
-                self.writer.many(("update", name, cols), lambda tb=table, ks=keys, cs=cols: (
-                    update(tb).where(and_(*(tb.c[k] == bindparam(f"k_{k}") for k in ks)))
-                    .values({c: bindparam(f"v_{c}", type_=tb.c[c].type) for c in cs})), params)
+                self.writer.many(("update", name, cols), _updater(table, keys, cols), params)
         if self.totals and (tables is None or "enrollment_totals" in tables):
             self.writer.many("totals", lambda: totals_upsert(self.raw.dialect.name), [
                 {"enrollment_id": eid, "kind": kind, "points": v[0], "last_on": v[1]}
@@ -305,9 +308,9 @@ class BulkRepository(BulkDocuments, Repository):
         for store, ext in payments:
             if (store, ext) not in c["payment"]:
                 p = t.payments
-                row = self._query(select(p).where(and_(p.c.store_id == store,
-                                                       p.c.external_id == ext)))
-                c["payment"][(store, ext)] = row[0] if row else None
+                paid = self._query(select(p).where(and_(p.c.store_id == store,
+                                                        p.c.external_id == ext)))
+                c["payment"][(store, ext)] = paid[0] if paid else None
 
     def _load_documents(self, pks: list[int]) -> None:
         il, p = t.invoice_lines, t.payments

@@ -6,8 +6,9 @@ journal and events of the write-behind repository (see `bulk.py`): the same answ
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -18,8 +19,27 @@ from patronage.core.journal import Posting
 from patronage.core.programs import Program
 
 
-class BulkDocuments:
-    """Mixed into `BulkRepository`, whose memory (`c`), buffer and undo it uses."""
+class BulkDocuments(Repository):
+    """The base of `BulkRepository`, whose memory (`c`), buffer and undo it uses."""
+
+    if TYPE_CHECKING:  # defined by BulkRepository
+        c: dict[str, dict[Any, Any]]
+        rows: dict[str, list[dict[str, Any]]]
+        in_item: bool
+        ref: dict[str, Any] | None
+
+        def flush(self, tables: set[str] | None = None) -> None: ...
+        def _query(self, stmt: Any) -> list[dict[str, Any]]: ...
+        def _add(self, table: str, values: dict[str, Any]) -> dict[str, Any]: ...
+        def _set(self, row: dict[str, Any], key: str, value: Any) -> None: ...
+        def _put(self, cache: dict[Any, Any], key: Any, value: Any) -> None: ...
+        def _append(self, items: list[Any], value: Any) -> None: ...
+        def _mark(self, table: str, key: Any, **values: Any) -> None: ...
+        def is_new(self, row: dict[str, Any]) -> bool: ...
+        def _load_documents(self, pks: list[int]) -> None: ...
+        def prepare(self, customers: Iterable[str] = (), invoices: Iterable[str] = (),
+                    payments: Iterable[tuple[int, str]] = (), documents: bool = False,
+                    cards: Iterable[str] = ()) -> None: ...
 
     # --- reference data --------------------------------------------------------------------
     def reference(self) -> None:
@@ -78,7 +98,7 @@ class BulkDocuments:
     def upsert(self, table: t.Table, key: str, values: dict[str, Any]) -> None:
         if table.name != "customers":
             return super().upsert(table, key, values)
-        row = self.customer(values[key])
+        row: Any = self.customer(values[key])
         if row is None:
             row = self._add("customers", values)
             self._put(self.c["customer"], row["id"], row)

@@ -40,8 +40,8 @@ def _full(name: str) -> dict[str, Any]:
     for col in t.metadata.tables[name].columns:
         if col.primary_key and col.name == "id" and name not in ALLOCATED:
             continue
-        out[col.name] = col.default.arg if col.default is not None and col.default.is_scalar \
-            else None
+        default: Any = col.default
+        out[col.name] = default.arg if default is not None and default.is_scalar else None
     return out
 
 
