@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from patronage.adapters.db import tables as t
 from patronage.bootstrap import open_app
 from patronage.entrypoints.cli import app as cli
-from patronage.entrypoints.ops.files import read_invoices
+from patronage.entrypoints.ops.files import in_date_order, read_invoices
 from patronage.entrypoints.ops.scratch import scratch_engine
 from patronage.service import bulk, check
 from patronage.service.app import Patronage
@@ -39,16 +39,20 @@ def two_shops(server_url: str | None) -> Iterator[tuple[Patronage, Patronage]]:
         yield online, imported
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["sorted", "streamed"])
 def test_import_gives_the_books_of_posting_online(two_shops: tuple[Patronage, Patronage],
-                                                  tmp_path: Path) -> None:
+                                                  tmp_path: Path, streamed: bool) -> None:
+    """Days shuffled in the file (sorted in memory), or in order (streamed as read)."""
     online, imported = two_shops
     bodies = story.invoices()
     story.post_online(online, online.clock, bodies, LAST)  # type: ignore[arg-type]
 
     path = tmp_path / "invoices.csv"
-    story.write_csv(path, bodies)
+    story.write_csv(path, bodies, shuffle_days=not streamed)
+    total = in_date_order(path, "invoices")
+    assert (total is not None) == streamed
     imported.clock.set(LAST)  # type: ignore[attr-defined]
-    result = bulk.import_invoices(imported, read_invoices(path), batch=7)
+    result = bulk.import_invoices(imported, read_invoices(path), batch=7, total=total)
     assert result.errors == []
     assert (result.done, result.repeated) == (len(bodies), 0)
     imported.run_maintenance({"date": LAST})  # the days after the last invoice

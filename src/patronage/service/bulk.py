@@ -24,10 +24,11 @@ rows reach the database:
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, islice
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
@@ -159,18 +160,23 @@ class Importer:
         finally:
             self.bulk.written(None)
 
-    def run(self, docs: list[Doc], dated: bool = True) -> None:
+    def run(self, docs: Iterable[Doc], dated: bool = True, total: int | None = None) -> None:
         """Post `docs` in date order (in a day: customers, adjustments, invoices, payments;
-        then file order), the daily run catching up before each new day."""
-        self.progress.start(sum(d.rows for d in docs))
-        ordered = sorted(docs, key=lambda d: (d.day or dt.date.min, ORDER[d.kind])) \
-            if dated else docs
-        for day, group in groupby(ordered, key=lambda d: d.day if dated else None):
-            todo = list(group)
+        then file order), the daily run catching up before each new day. With `total` (the
+        rows to come) the documents are taken as they come, already in date order: a file
+        of any size then never has to fit in memory."""
+        if total is None:
+            docs = sorted(docs, key=_order) if dated else list(docs)
+            total = sum(d.rows for d in docs)
+        self.progress.start(total)
+        last = dt.date.min
+        for day, group in groupby(docs, key=lambda d: d.day if dated else None):
             if dated and day is not None:
+                if day < last:
+                    raise ValueError(f"documents out of date order: {day} after {last}")
+                last = day
                 self.catch_up(day)
-            for start in range(0, len(todo), self.batch):
-                chunk = todo[start:start + self.batch]
+            while chunk := list(islice(group, self.batch)):
                 self.bulk.prepare(customers=[d.customer for d in chunk if d.customer],
                                   invoices=[d.invoice for d in chunk if d.invoice],
                                   payments=[d.payment for d in chunk if d.payment],
@@ -241,16 +247,21 @@ def _line_offset(err: PatronageError) -> int:
     return 0
 
 
+def _order(doc: Doc) -> tuple[dt.date, int]:
+    return doc.day or dt.date.min, ORDER[doc.kind]
+
+
 def run_import(label: str, app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
                batch: int = 500, progress: Progress | None = None,
-               dated: bool = True) -> Result:
-    """Import documents of any kinds (see the module docstring); one result for all."""
+               dated: bool = True, total: int | None = None) -> Result:
+    """Import documents of any kinds (see the module docstring); one result for all.
+    `total`: the documents come in date order and hold that many rows (see `run`)."""
     result = Result(label)
     began = time.perf_counter()
     with app.engine.connect() as conn:
         imp = Importer(app, conn, result, on_error, batch, progress or NoProgress())
         try:
-            imp.run(list(docs), dated)
+            imp.run(docs, dated, total)
         except BaseException:
             conn.rollback()
             raise
@@ -291,32 +302,38 @@ POSTS: dict[str, tuple[Post, Known]] = {
 
 
 def import_customers(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                     batch: int = 500, progress: Progress | None = None) -> Result:
+                     batch: int = 500, progress: Progress | None = None,
+                     total: int | None = None) -> Result:
     """Customers in file order (enrollment dates are their own; no daily run needed)."""
-    return run_import("customers", app, docs, on_error, batch, progress, dated=False)
+    return run_import("customers", app, docs, on_error, batch, progress, dated=False,
+                      total=total)
 
 
 def import_invoices(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
                     batch: int = 500, progress: Progress | None = None,
-                    payments: Iterable[Doc] = ()) -> Result:
+                    payments: Iterable[Doc] = (), total: int | None = None) -> Result:
     """Invoices (and, merged by date, their payments), each by `invoices.post_invoice` or
-    `post_payment` on its own date, the daily run catching up first."""
-    return run_import("invoices", app, [*docs, *payments], on_error, batch, progress)
+    `post_payment` on its own date, the daily run catching up first. With `total`, both
+    streams are in date order and are merged as they come."""
+    merged = heapq.merge(docs, payments, key=_order) if total is not None else [*docs, *payments]
+    return run_import("invoices", app, merged, on_error, batch, progress, total=total)
 
 
 def import_payments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                    batch: int = 500, progress: Progress | None = None) -> Result:
+                    batch: int = 500, progress: Progress | None = None,
+                    total: int | None = None) -> Result:
     """Payments in date order, each by `invoices.post_payment` (A5: paid in full). Dated
     before the last daily run, they accrue as a late payment would: import them with
     their invoices (`payments=`) to replay history exactly."""
-    return run_import("payments", app, docs, on_error, batch, progress)
+    return run_import("payments", app, docs, on_error, batch, progress, total=total)
 
 
 def import_adjustments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                       batch: int = 500, progress: Progress | None = None) -> Result:
+                       batch: int = 500, progress: Progress | None = None,
+                       total: int | None = None) -> Result:
     """Adjustments (J5) in date order; a row with an id is applied once however often
     the file is imported."""
-    return run_import("adjustments", app, docs, on_error, batch, progress)
+    return run_import("adjustments", app, docs, on_error, batch, progress, total=total)
 
 
 IMPORTS: dict[str, Callable[..., Result]] = {

@@ -41,6 +41,7 @@ from patronage.service import bulk, check
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
 
+SAMPLE = 500_000  # rows, at most, for the storage limit: enough to measure a rate
 WRITTEN = ("invoices", "invoice_lines", "lots", "ledger", "enrollment_totals", "awards",
            "credit_memos", "journal_entries", "journal_postings", "events")
 ONLINE = 1000
@@ -110,24 +111,22 @@ def _measure(engine: Engine, spare_url: str, work: Path, customers: int,
                f"{customers * data.LINES_PER_CUSTOMER:,} invoice lines to {work}")
     customers_csv, invoices_csv = work / "customers.csv", work / "invoices.csv"
     data.write_customers(customers_csv, customers)
-    rows = data.invoice_rows("INV-", ids, customers, seed=2)
-    data.write_invoices(invoices_csv, rows)
+    lines = data.write_invoices(invoices_csv, data.invoice_rows("INV-", ids, customers, seed=2))
     last = data.START + dt.timedelta(days=data.DAYS - 1)
     app.clock.set(last)  # type: ignore[attr-defined]
 
     with reporter("customers", quiet) as progress:
         people, people_s = timed(lambda: bulk.import_customers(
-            app, read_customers(customers_csv), progress=progress))
+            app, read_customers(customers_csv), progress=progress, total=customers))
     before = _top_ids(engine)
     with reporter("invoices", quiet) as progress:
-        imported, import_s = timed(lambda: bulk.import_invoices(
-            app, read_invoices(invoices_csv), progress=progress))
+        imported, import_s = timed(lambda: bulk.import_invoices(  # in date order: streamed
+            app, read_invoices(invoices_csv), progress=progress, total=lines))
     written = _count_written(engine, before)
-    lines = len(rows)
     lines_per_s = lines / import_s
     say(quiet, f"bench: imported {lines:,} lines in {import_s:.1f}s; measuring the storage limit")
 
-    file_rate = _bare_rate(spare_url, work, rows)
+    file_rate = _bare_rate(spare_url, work, data.read_rows(invoices_csv, SAMPLE))
     written_rate = _written_rate(engine, spare_url, before)
     per_line = sum(written.values()) / lines
     say(quiet, f"bench: posting {min(ONLINE, customers)} invoices online")
@@ -254,7 +253,7 @@ def _written_rate(engine: Engine, url: str, before: dict[str, int]) -> float:
                          and isinstance(table.c[c].type, sa.JSON) else f'"{c}"' for c in cols]
                 where = f" WHERE id > {before[name]}" if name in before else ""
                 found = source.exec_driver_sql(
-                    f"SELECT {', '.join(shown)} FROM {name}{where}").fetchall()
+                    f"SELECT {', '.join(shown)} FROM {name}{where} LIMIT {SAMPLE}").fetchall()
                 sql = (f"INSERT INTO {name} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in cols)})"
                        f" VALUES ({', '.join([mark] * len(cols))})")
                 if target.dialect.name == "sqlite":
@@ -292,8 +291,8 @@ def _without_foreign_keys(names: tuple[str, ...]) -> sa.MetaData:
 
 def _online(app: Patronage, ids: list[str], last: dt.date) -> tuple[int, float]:
     count = min(ONLINE, len(ids))
-    rows = data.invoice_rows("POS-", ids, count, seed=3, start=last + dt.timedelta(days=1),
-                             days=1)
+    rows = list(data.invoice_rows("POS-", ids, count, seed=3,
+                                  start=last + dt.timedelta(days=1), days=1))
     bodies = []
     by_id: dict[str, list[list[str]]] = {}
     for row in rows:
@@ -324,8 +323,8 @@ def _balances(url: str, work: Path) -> dict[str, Any]:
             app.enroll({"customer": cid, "program": "club", "date": data.START})
         # history well before the lookup, so awards have used the points: what grows is
         # the ledger, not the live lots a balance must sort into pending and available
-        rows = data.invoice_rows("S-", ["SMALL"], 8, seed=4, lines=(1, 1), days=300)
-        rows += data.invoice_rows("B-", ["BIG"], 5000, seed=5, lines=(1, 1), days=300)
+        rows = [*data.invoice_rows("S-", ["SMALL"], 8, seed=4, lines=(1, 1), days=300),
+                *data.invoice_rows("B-", ["BIG"], 5000, seed=5, lines=(1, 1), days=300)]
         path = work / "balance.csv"
         data.write_invoices(path, rows)
         last = data.START + dt.timedelta(days=data.DAYS)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +64,9 @@ def write_customers(path: Path, customers: int, seed: int = 1) -> None:
 
 def invoice_rows(prefix: str, customers: list[str], invoices: int, seed: int,
                  lines: tuple[int, int] = (1, 9), start: dt.date = START,
-                 days: int = DAYS) -> list[list[str]]:
+                 days: int = DAYS) -> Iterator[list[str]]:
     """Rows of `invoices` invoices spread over `days` from `start`, in date order."""
     rnd = random.Random(seed)
-    rows = []
     for n in range(invoices):
         day = start + dt.timedelta(days=n * days // invoices)
         customer = customers[rnd.randrange(len(customers))]
@@ -76,15 +76,27 @@ def invoice_rows(prefix: str, customers: list[str], invoices: int, seed: int,
         for k in range(count):
             sku, item_type, line, brand, low, high = ITEMS[rnd.randrange(len(ITEMS))]
             cents = rnd.randint(low, high)
-            rows.append([f"{prefix}{n}", day.isoformat(), store, customer, "sale", "",
+            yield ([f"{prefix}{n}", day.isoformat(), store, customer, "sale", "",
                          f"{sku}-{rnd.randint(1, 50)}", item_type, line, "", brand or "",
                          brand or "", str(rnd.choice((1, 1, 2, 4))), f"{cents // 100}.{cents % 100:02d}",
                          "0.00", tax if k == 0 else "0.00"])
-    return rows
 
 
-def write_invoices(path: Path, rows: list[list[str]]) -> None:
+def write_invoices(path: Path, rows: Iterable[list[str]]) -> int:
+    """Write the rows under the header; how many there were."""
+    count = 0
     with path.open("w", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(INVOICE_COLUMNS)
-        out.writerows(rows)
+        for row in rows:
+            out.writerow(row)
+            count += 1
+    return count
+
+
+def read_rows(path: Path, limit: int) -> list[list[str]]:
+    """The first `limit` rows of a file, as text."""
+    with path.open(newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        return [row for _, row in zip(range(limit), reader, strict=False)]

@@ -55,7 +55,7 @@ def check(database: Database = None,
 def _import(kind: str, file: Path, database: str | None, on_error: str, batch: int,
             quiet: bool, payments: Path | None = None) -> None:
     from patronage.entrypoints.ops import progress
-    from patronage.entrypoints.ops.files import READERS
+    from patronage.entrypoints.ops.files import READERS, in_date_order
     from patronage.service import bulk
 
     if on_error not in ("skip", "stop"):
@@ -66,7 +66,13 @@ def _import(kind: str, file: Path, database: str | None, on_error: str, batch: i
 
     def body() -> None:
         svc = facade(database)
-        more = {"payments": READERS["payments"](payments)} if payments else {}
+        more: dict[str, object] = {}
+        if payments:
+            more["payments"] = READERS["payments"](payments)
+        rows = [in_date_order(path, name) for path, name in ((file, kind), (payments, "payments"))
+                if path is not None]
+        if all(n is not None for n in rows):  # in date order: streamed, whatever its size
+            more["total"] = sum(n for n in rows if n is not None)
         with progress.reporter(kind, quiet) as report:
             result = bulk.IMPORTS[kind](svc, READERS[kind](file), on_error=on_error,
                                         batch=batch, progress=report, **more)

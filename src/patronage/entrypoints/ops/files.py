@@ -174,6 +174,38 @@ def read_adjustments(path: Path) -> Iterator[Doc]:
         yield Doc("adjustment", line_no, 1, body.get("date"), body, customer=row["customer"])
 
 
+def in_date_order(path: Path, kind: str) -> int | None:
+    """A quick first pass: the number of rows when the file's documents are already in
+    date order (so the import can stream it), None when they are not (it sorts them in
+    memory) or when the kind has no order to keep."""
+    if kind not in ("customers", "invoices", "payments"):
+        return None
+    count, last, current = 0, "", None
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader, [])]
+        if kind != "customers" and "date" not in header:
+            return None
+        at = header.index("date") if kind != "customers" else 0
+        key = [header.index(c) for c in ("invoice_id", "store") if c in header] \
+            if kind == "invoices" else []
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            count += 1
+            if kind == "customers":
+                continue
+            group = tuple(record[i].strip() for i in key if i < len(record))
+            if key and group == current:
+                continue  # the rows of one invoice share its date (or it is refused)
+            current = group
+            day = record[at].strip() if at < len(record) else ""
+            if len(day) == 10 and day < last:  # ISO dates order as text
+                return None
+            last = max(last, day) if len(day) == 10 else last
+    return count
+
+
 READERS: dict[str, Callable[[Path], Iterator[Doc]]] = {
     "customers": read_customers,
     "invoices": read_invoices,
