@@ -221,6 +221,7 @@ class Importer:
         if force or self.pending >= self.batch:
             self.bulk.flush()
             self.conn.commit()
+            self.bulk.trim()  # memory stays bounded however long the file
             self.pending = 0
             self.commits += 1
             if self.commits in (4, 40, 400):  # the tables have grown: plan with the truth

@@ -117,6 +117,13 @@ class BulkRepository(BulkDocuments):
             "memo", "coupons", "coupon", "award")}
         self.ref: dict[str, Any] | None = None
 
+    def trim(self, most: int = 100_000) -> None:
+        """Forget everything once the rows held pass `most` (call it with an empty buffer,
+        e.g. after a commit); the next `prepare` loads what it needs again."""
+        if sum(len(rows) for rows in self.c.values()) > most:
+            self.flush()
+            self.forget()
+
     def written(self, table: str | None) -> None:
         """SQL of an inherited method wrote to `table` (None: unknown)."""
         if not self.postgres and (table is None or table in ALLOCATED):
