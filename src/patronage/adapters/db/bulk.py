@@ -37,6 +37,7 @@ from patronage.adapters.db.bulk_writer import (
     INSERTS,
     MISSING,
     MONEY,
+    PARENTS,
     SlowPath,
     Writer,
 )
@@ -106,6 +107,7 @@ class BulkRepository(BulkDocuments):
         self.totals: dict[tuple[int, str], list[Any]] = {}
         self.dirty: dict[str, dict[Any, dict[str, Any]]] = {}
         self.fresh: set[int] = set()
+        self.runs: dict[int, dict[str, Any]] = {}  # maintenance runs of this repository
         self.forget()
 
     # --- memory, undo and flushing ---------------------------------------------------------
@@ -223,17 +225,19 @@ class BulkRepository(BulkDocuments):
 
     def flush(self, tables: set[str] | None = None) -> None:
         """Send the buffered inserts, updates and totals to the database: all of them, or
-        what a read of `tables` could see (inserts up to the last such table in foreign-key
-        order); the rest, mostly history no read of the daily run looks at, waits."""
-        upto = len(INSERTS)
+        what a read of `tables` could see (their inserts, after those of the tables they
+        refer to); the rest, mostly history no read of the daily run looks at, waits."""
+        need: set[str] | None = None
         if tables is not None:
             if self.totals and "enrollment_totals" in tables:
                 tables = tables | {"enrollments"}
-            upto = max((i + 1 for i, n in enumerate(INSERTS) if n in tables and self.rows[n]),
-                       default=0)
-        for name in INSERTS[:upto]:
+            need = set()
+            for name in tables:
+                if name in PARENTS and self.rows[name]:
+                    need |= {name, *PARENTS[name]}
+        for name in INSERTS:
             rows = self.rows[name]
-            if rows:
+            if rows and (need is None or name in need):
                 self.writer.insert(name, rows)
                 for row in rows:
                     self.fresh.discard(id(row))
@@ -466,6 +470,21 @@ class BulkRepository(BulkDocuments):
     def debt(self, enrollment_id: int) -> int:
         row = self.enrollment(enrollment_id)
         return int(row["debt"]) if row is not None else 0
+
+    # --- the daily run's own log: buffered like the rest --------------------------------------
+    def insert_run(self, values: dict[str, Any]) -> int:
+        row = self._add("maintenance_runs", values)
+        self.runs[row["id"]] = row
+        return int(row["id"])
+
+    def update_run(self, run_id: int, summary: dict[str, Any]) -> None:
+        row = self.runs.get(run_id)
+        if row is None or not self.is_new(row):
+            return super().update_run(run_id, summary)
+        row["summary"] = summary
+
+    def mark_day(self, day: dt.date, run_id: int) -> None:
+        self._add("maintenance_days", {"day": day, "run_id": run_id})
 
     def lots_expiring(self, day: dt.date) -> list[Any]:
         rows = super().lots_expiring(day)

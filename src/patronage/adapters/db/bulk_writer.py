@@ -9,11 +9,12 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import Date, DateTime, bindparam, insert
 from sqlalchemy.engine import Connection
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.types import Money
+from patronage.core.money import to_cents
 
 CENT = Decimal("0.01")
 MISSING: Any = object()
@@ -25,9 +26,9 @@ CACHED = frozenset({"shop", "stores", "statuses", "reasons", "customers", "progr
 # Insert order respects foreign keys; tables with explicit ids get them allocated here.
 INSERTS = ("customers", "enrollments", "cards", "customer_notes", "invoices", "invoice_lines",
            "payments", "lots", "ledger", "awards", "credit_memos", "coupons", "journal_entries",
-           "journal_postings", "events", "outbox")
+           "journal_postings", "events", "outbox", "maintenance_runs", "maintenance_days")
 ALLOCATED = frozenset({"enrollments", "invoices", "lots", "awards", "credit_memos", "coupons",
-                       "journal_entries"})
+                       "journal_entries", "maintenance_runs"})
 BUFFERED = frozenset({"cards", "customer_notes"})  # plain INSERTs an item may make
 MONEY = {name: frozenset(c.name for c in t.metadata.tables[name].columns
                          if isinstance(c.type, Money)) for name in INSERTS}
@@ -48,6 +49,50 @@ def _full(name: str) -> dict[str, Any]:
 FULL = {name: _full(name) for name in INSERTS}
 
 
+def _parents(name: str) -> frozenset[str]:
+    """The buffered tables a row of `name` refers to, directly or not (flushed before it)."""
+    out: set[str] = set()
+    todo = [name]
+    while todo:
+        for fk in t.metadata.tables[todo.pop()].foreign_keys:
+            parent = fk.column.table.name
+            if parent in INSERTS and parent not in out and parent != name:
+                out.add(parent)
+                todo.append(parent)
+    return frozenset(out)
+
+
+PARENTS = {name: _parents(name) for name in INSERTS}
+
+
+def _cents(value: Any) -> int | None:
+    """`Money`'s bind processor, quick for the usual case (a Decimal of whole cents)."""
+    if value is None:
+        return None
+    if type(value) is Decimal:
+        scaled = value.scaleb(2)
+        whole = int(scaled)
+        if whole == scaled:
+            return whole
+    return to_cents(value)
+
+
+def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A date or time processor that remembers its answers: a batch's rows share a few
+    dates and one recording time."""
+    seen: dict[Any, Any] = {}
+
+    def process(value: Any) -> Any:
+        found = seen.get(value, MISSING)
+        if found is MISSING:
+            if len(seen) > 4096:
+                seen.clear()
+            found = seen[value] = convert(value)
+        return found
+
+    return process
+
+
 class Writer:
     """Many rows with one driver `executemany` (or, for new rows on PostgreSQL, one COPY)
     each, every value converted by the bind processor SQLAlchemy itself would use (cents,
@@ -63,8 +108,15 @@ class Writer:
             dialect = self.conn.dialect
             compiled = make().compile(dialect=dialect)
             names = list(compiled.positiontup or compiled.binds)
-            procs = [(n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect))
-                     for n in names]
+            procs = []
+            for n in names:
+                kind = compiled.binds[n].type
+                proc = kind.dialect_impl(dialect).bind_processor(dialect)
+                if isinstance(kind, Money):
+                    proc = _cents
+                elif proc is not None and isinstance(kind, (Date, DateTime)):
+                    proc = _remembered(proc)
+                procs.append((n, proc))
             plan = self.plans[key] = (compiled.string, compiled.positiontup is not None, procs)
         return plan
 
