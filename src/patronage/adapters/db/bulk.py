@@ -294,8 +294,8 @@ class BulkRepository(BulkDocuments):
             e = t.enrollments
             opened = self._query(select(e).where(and_(e.c.customer_id.in_(ids),
                                                       e.c.status == "open")))
-            for row in opened:
-                c["enrollment"][row["id"]] = row
+            for row in opened:  # one held already (warmed by the daily run) stays the one
+                row = c["enrollment"].setdefault(row["id"], row)
                 c["open"][row["customer_id"]] = row
             self._load_lots([row["id"] for row in opened])
             for table, key, one in ((t.credit_memos, "memos", "memo"),
@@ -356,6 +356,9 @@ class BulkRepository(BulkDocuments):
             for row in self._query(select(t.enrollments).where(t.enrollments.c.id.in_(ids))):
                 self.c["enrollment"][row["id"]] = row
         self._load_lots(every)
+        # their customers too (with memos and coupons): an award issues a memo or a coupon
+        self.prepare([row["customer_id"] for x in every
+                      if (row := self.c["enrollment"].get(x)) is not None])
 
     def customer(self, customer_id: str, lock: bool = False) -> Any:
         if customer_id not in self.c["customer"]:
