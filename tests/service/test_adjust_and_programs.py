@@ -114,3 +114,28 @@ def test_program_change_keeps_the_rule_frozen_on_old_invoices(app: Patronage) ->
                            "lines": [{"sku": "X", "qty": "1"}]})
     assert out.data["points_taken"] == 40  # recomputed at 1.00 per point, not 10.00
     assert app.invoice("I1").points == 40
+
+
+def test_adjust_known_id_with_another_request_is_a_conflict(app: Patronage) -> None:
+    """C5: a file row re-sent with the same id but other figures is refused, changing
+    nothing; the same row again (whoever runs it, on whatever day) is a repeat."""
+    make_shop(app, CENTS, customers=("C1", "C2"))
+    app.enroll({"customer": "C1", "program": "cents"})
+    app.enroll({"customer": "C2", "program": "cents"})
+    body = {"customer": "C1", "points": 250, "reason": "port", "id": "OLD-17",
+            "expires": "2027-12-31"}
+    app.adjust(body)
+    app.adjust({"customer": "C1", "set_balance": 40, "id": "SET-1"})
+    before = snapshot(app)
+    for changed in ({**body, "points": 260}, {**body, "customer": "C2"},
+                    {**body, "reason": "other"}, {**body, "expires": "2028-01-31"},
+                    {**body, "date": "2020-01-01"},
+                    {"customer": "C1", "set_balance": 41, "id": "SET-1"},
+                    {"customer": "C1", "points": 40, "id": "SET-1"}):
+        with pytest.raises(PatronageError) as err:
+            app.adjust(changed)
+        assert err.value.code == "conflict", changed
+        assert snapshot(app) == before
+    assert app.adjust({**body, "user": "someone else"}).data["repeated"] is True
+    assert app.adjust({"customer": "C1", "set_balance": 40, "id": "SET-1"}).data["repeated"]
+    assert snapshot(app) == before

@@ -9,7 +9,19 @@ from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.service import awards, ledger
 from patronage.service.enrollment import need_customer
 from patronage.service.inputs import AdjustIn, parse
+from patronage.service.invoices import conflict
 from patronage.service.uow import Tx
+
+
+def _differs(b: AdjustIn, done: Any) -> bool:
+    """C5 for adjustments: a known id with another request is refused, not applied and not
+    taken for a repeat. Compared: what was asked (customer, points or the balance to set,
+    expiry, reason, and the date when the row names one); not who ran the file again."""
+    asked = (b.customer, b.set_balance, b.expires, b.reason)
+    kept = (done["customer_id"], done["set_balance"], done["expires"], done["reason"])
+    if asked != kept or (b.date is not None and b.date != done["date"]):
+        return True
+    return b.set_balance is None and (b.points or 0) != done["points"]
 
 
 def adjust(tx: Tx, body: Any) -> dict[str, Any]:
@@ -21,6 +33,8 @@ def adjust(tx: Tx, body: Any) -> dict[str, Any]:
     if b.id is not None:
         done = tx.repo.one(t.adjustments.select().where(t.adjustments.c.external_id == b.id))
         if done is not None:
+            if _differs(b, done):
+                raise conflict("adjustment", b.id)
             return {"adjustment": b.id, "points": done["points"], "repeated": True}
     need_customer(tx, b.customer, lock=True)
     enrollment = tx.repo.open_enrollment(b.customer)
