@@ -1,13 +1,16 @@
 """Lots and the first-expiring-first policy (L1, L2, L5).
 
 A lot's remaining points are pending, available or expired as of a day; debits take from
-lots in `use_order` and leave any shortfall as debt. Pure functions over small records.
+lots in `use_order` and leave any shortfall as debt; available lots pay the debt off
+(`plan_payoff`), also on the days the daily run has not done yet (`replay_payoffs`).
+Pure functions over small records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,66 @@ def plan_debit(lots: list[LotState], points: int, day: dt.date) -> tuple[list[tu
             takes.append((lot.id, take))
             need -= take
     return takes, need
+
+
+def plan_payoff(lots: list[LotState], debt: int, day: dt.date,
+                then: tuple[list[LotState], int] | None = None) -> list[tuple[int, int]]:
+    """L5: what the daily run for `day` takes from which lot to pay the debt: [(lot id, taken)].
+
+    `lots` and `debt` (<= 0) are the enrollment's now. `then`, given on a catch-up day (one
+    the ledger has entries after), is its lots and debt as of `day`: only a debt that existed
+    then is paid, only with points that were there then and are still there now (L1, M1).
+    """
+    owed = -debt
+    if owed > 0 and then is not None:
+        then_lots, debt_then = then
+        owed = min(owed, -debt_then)
+        now = {x.id: x.remaining for x in lots}
+        lots = [replace(x, remaining=min(x.remaining, now.get(x.id, 0))) for x in then_lots]
+    if owed <= 0:
+        return []
+    takes, _ = plan_debit(lots, owed, day)
+    return takes
+
+
+def replay_payoffs(lots: list[LotState], debt: int, moves: Iterable[tuple[dt.date, int | None, int]],
+                   last: dt.date | None, first: dt.date,
+                   as_of: dt.date) -> list[tuple[dt.date, int, int]]:
+    """L1 with L5: the debt payoffs the daily run would make for the days `first`..`as_of`,
+    which it has not done yet: [(day, lot id, taken)], day by day by `plan_payoff`.
+
+    `lots` are all the enrollment's lots (empty ones too) with their remaining points now,
+    `debt` its debt now, `moves` the net points its entries put on each lot (None: the debt)
+    per day, for every day from `first` on, and `last` the day of its latest entry. Each
+    payoff counts for the days after it, as the run's own entries would. Only a day that
+    starts the replay, has entries or on which a lot becomes available can pay anything:
+    on any other day nothing has changed since a day that paid all it could.
+    """
+    if debt >= 0 or as_of < first:
+        return []
+    now = {x.id: x.remaining for x in lots}
+    later: dict[int | None, int] = {}  # what the entries dated after the day put on each lot
+    by_day: dict[dt.date, list[tuple[int | None, int]]] = {}
+    for day, lot_id, points in moves:
+        if day >= first:
+            later[lot_id] = later.get(lot_id, 0) + points
+            by_day.setdefault(day, []).append((lot_id, points))
+    lots = [x for x in lots if now[x.id] > 0 or x.id in later]  # the others hold nothing
+    days = sorted({first} | {x for x in by_day if x <= as_of}
+                  | {x.available_on for x in lots if first <= x.available_on <= as_of})
+    paid: list[tuple[dt.date, int, int]] = []
+    for day in days:
+        for lot_id, points in by_day.get(day, ()):
+            later[lot_id] -= points
+        then = None
+        if last is not None and last > day:
+            then = ([replace(x, remaining=now[x.id] - later.get(x.id, 0)) for x in lots
+                     if now[x.id] - later.get(x.id, 0) > 0], debt - later.get(None, 0))
+        live = [replace(x, remaining=now[x.id]) for x in lots if now[x.id] > 0]
+        for lot_id, take in plan_payoff(live, debt, day, then):
+            now[lot_id] -= take
+            debt += take
+            paid.append((day, lot_id, take))
+        if debt >= 0:
+            break
+    return paid

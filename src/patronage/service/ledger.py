@@ -15,7 +15,7 @@ from sqlalchemy.engine import RowMapping
 
 from patronage.core import journal
 from patronage.core.dates import add_days
-from patronage.core.lots import LotState, plan_debit, state, use_order
+from patronage.core.lots import LotState, plan_debit, plan_payoff, replay_payoffs, state, use_order
 from patronage.core.programs import Program
 from patronage.service.uow import Tx
 from patronage.service.views import Balance, Expiring
@@ -76,25 +76,36 @@ def debit(tx: Tx, enrollment: RowMapping, points: int, day: dt.date, kind: str, 
 
 def pay_debt(tx: Tx, enrollment: RowMapping, day: dt.date) -> int:
     """L5: points that are available pay off the debt first. Returns the points moved."""
-    owed = -tx.repo.debt(enrollment["id"])
-    lots = tx.repo.lots(enrollment["id"])
-    last = tx.repo.last_entry_date(enrollment["id"])
-    if owed > 0 and last is not None and last > day:
-        # a catch-up day: only a debt that existed then, paid only with points that were
-        # there then and are still there now (L1, M1)
-        then, debt_then = tx.repo.lots_as_of(enrollment["id"], day)
-        owed = min(owed, -debt_then)
-        now = {x.id: x.remaining for x in lots}
-        lots = [replace(x, remaining=min(x.remaining, now.get(x.id, 0))) for x in then]
-    if owed <= 0:
+    eid = enrollment["id"]
+    debt = tx.repo.debt(eid)
+    if debt >= 0:
         return 0
-    takes, _ = plan_debit(lots, owed, day)
+    last = tx.repo.last_entry_date(eid)
+    then = tx.repo.lots_as_of(eid, day) if last is not None and last > day else None
     moved = 0
-    for lot_id, take in takes:
+    for lot_id, take in plan_payoff(tx.repo.lots(eid), debt, day, then):
         tx.repo.entry(enrollment, day, "debt_payoff", -take, lot_id, tx.now)
         tx.repo.entry(enrollment, day, "debt_payoff", take, None, tx.now)
         moved += take
     return moved
+
+
+def unpaid_payoffs(tx: Tx, enrollment_id: int, last: dt.date | None,
+                   as_of: dt.date) -> list[tuple[dt.date, int, int]]:
+    """The debt payoffs (day, lot id, points) that the daily run will make for the days up
+    to `as_of` it has not done yet, by `pay_debt`'s rule (L1: a balance never waits for it).
+    Only for an enrollment in debt: it reads the entries of those days."""
+    done = tx.repo.last_done_day()
+    if done is not None:
+        first = done + dt.timedelta(days=1)
+    else:  # where the first run will start (maintenance.run)
+        shop = tx.repo.shop()
+        first = (shop and shop["first_activity"]) or as_of
+    if first > as_of:
+        return []
+    return replay_payoffs(tx.repo.lots(enrollment_id, positive_only=False),
+                          tx.repo.debt(enrollment_id), tx.repo.ledger_moves(enrollment_id, first),
+                          last, first, as_of)
 
 
 def expire_lot(tx: Tx, lot: RowMapping, program: Program, day: dt.date) -> int:
@@ -132,8 +143,17 @@ def balance(tx: Tx, enrollment: RowMapping | None, program: Program | None,
     lots: list[LotState]
     if last is not None and last > as_of:
         lots, debt = tx.repo.lots_as_of(eid, as_of)
+        owing = tx.repo.debt(eid) < 0
     else:
         lots, debt = tx.repo.lots(eid), tx.repo.debt(eid)
+        owing = debt < 0
+    if owing:  # rare: the payoffs of days the daily run has not done yet count already
+        paid: dict[int, int] = {}
+        for _, lot_id, take in unpaid_payoffs(tx, eid, last, as_of):
+            paid[lot_id] = paid.get(lot_id, 0) + take
+            debt += take
+        lots = [replace(x, remaining=x.remaining - paid.get(x.id, 0)) for x in lots
+                if x.remaining > paid.get(x.id, 0)]  # as the lot rows would be after the run
     by_state: dict[str, int] = {"pending": 0, "available": 0, "expired": 0}
     expiring: dict[dt.date, int] = {}
     for lot in lots:

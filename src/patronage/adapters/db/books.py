@@ -138,6 +138,19 @@ class Books:
         ]
         return lots, sums.get(None, 0)
 
+    def ledger_moves(self, enrollment_id: int,
+                     since: dt.date) -> list[tuple[dt.date, int | None, int]]:
+        """The net points of an enrollment's entries per day and lot (None: the debt), for
+        the days from `since` on: [(day, lot id, points)] in day order, then lot order."""
+        led = t.ledger
+        rows = self.conn.execute(
+            select(led.c.date, led.c.lot_id, func.sum(led.c.points))
+            .where(and_(led.c.enrollment_id == enrollment_id, led.c.date >= since))
+            .group_by(led.c.date, led.c.lot_id)
+        ).all()
+        moves = [(day, lot_id, int(total)) for day, lot_id, total in rows if total]
+        return sorted(moves, key=lambda m: (m[0], m[1] is not None, m[1] or 0))
+
     def last_entry_date(self, enrollment_id: int) -> dt.date | None:
         tot = t.enrollment_totals
         return self.conn.execute(
