@@ -58,6 +58,7 @@ def test_second_run_for_the_same_day_changes_nothing(shop: Patronage, clock: Fix
     assert len(runs) == 2  # every run is logged, even one with nothing to do
     assert runs[0]["user"] is None and runs[0]["store_id"] is None
     assert runs[1]["summary"]["days"] == 0
+    assert [r["id"] for r in runs] == [runs[0]["id"], runs[0]["id"] + 1]  # numbered in turn
 
 
 def test_a_run_for_an_earlier_day_does_nothing(shop: Patronage, clock: FixedClock) -> None:

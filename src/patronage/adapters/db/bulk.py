@@ -211,9 +211,10 @@ class BulkRepository(BulkDocuments):
         free = self._next_id.get(table)
         if self.postgres:
             if not free:
+                many = 1 if table == "maintenance_runs" else 500  # one run at a time: no gaps
                 free = [r[0] for r in self.raw.execute(text(
                     f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                    "FROM generate_series(1, 500)"))]
+                    f"FROM generate_series(1, {many})"))]
                 free.reverse()
                 self._next_id[table] = free
             return free.pop()
