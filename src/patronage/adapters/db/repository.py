@@ -37,6 +37,15 @@ class Repository(Books):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def _remembered(self, key: Any, load: Any) -> Any:
+        """The shop and programs, read once per unit of work: every write to them goes
+        through this class (`save_shop`, `note_activity`, `save_program`), which forgets
+        them, so the answer is the one the database would give, with fewer statements."""
+        memo: dict[Any, Any] = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = load()
+        return memo[key]
+
     def one(self, stmt: Any) -> RowMapping | None:
         return self.conn.execute(stmt).mappings().first()
 
@@ -45,10 +54,12 @@ class Repository(Books):
 
     # --- shop --------------------------------------------------------------------------
     def shop(self) -> RowMapping | None:
-        return self.one(select(t.shop).where(t.shop.c.id == 1))
+        return self._remembered("shop", lambda: self.one(select(t.shop).where(t.shop.c.id == 1)))
 
     def save_shop(self, values: dict[str, Any]) -> None:
-        if self.shop() is None:
+        shop = self.shop()
+        self.__dict__.pop("_memo", None)
+        if shop is None:
             self.conn.execute(insert(t.shop).values(id=1, **values))
         else:
             self.conn.execute(update(t.shop).where(t.shop.c.id == 1).values(**values))
@@ -58,6 +69,7 @@ class Repository(Books):
         if row is None:
             self.save_shop({"first_activity": day})
         elif row["first_activity"] is None or day < row["first_activity"]:
+            self.__dict__.pop("_memo", None)
             self.conn.execute(update(t.shop).where(t.shop.c.id == 1).values(first_activity=day))
 
     def upsert(self, table: t.Table, key: str, values: dict[str, Any]) -> None:
@@ -127,8 +139,11 @@ class Repository(Books):
 
     # --- programs ------------------------------------------------------------------------
     def program(self, program_id: str) -> Program | None:
-        row = self.one(select(t.programs).where(t.programs.c.id == program_id))
-        return None if row is None else self._program(row)
+        def load() -> Program | None:
+            row = self.one(select(t.programs).where(t.programs.c.id == program_id))
+            return None if row is None else self._program(row)
+
+        return self._remembered(("program", program_id), load)  # type: ignore[no-any-return]
 
     def programs(self) -> list[Program]:
         return [self._program(r) for r in self.all(select(t.programs).order_by(t.programs.c.id))]
@@ -169,6 +184,7 @@ class Repository(Books):
 
     def save_program(self, p: Program) -> None:
         pid = p.id
+        self.__dict__.pop("_memo", None)
         for child in (t.program_filters, t.program_rates, t.program_awards):
             self.conn.execute(delete(child).where(child.c.program_id == pid))
         values = {c.name: getattr(p, c.name) for c in t.programs.columns if c.name != "version"}
