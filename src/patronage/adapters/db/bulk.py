@@ -359,8 +359,8 @@ class BulkRepository(BulkDocuments):
                 self.c["enrollment"][row["id"]] = row
         self._load_lots(every)
         # their customers too (with memos and coupons): an award issues a memo or a coupon
-        self.prepare([row["customer_id"] for x in every
-                      if (row := self.c["enrollment"].get(x)) is not None])
+        self.prepare([held["customer_id"] for x in every
+                      if (held := self.c["enrollment"].get(x)) is not None])
 
     def customer(self, customer_id: str, lock: bool = False) -> Any:
         if customer_id not in self.c["customer"]:
