@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -276,7 +275,11 @@ def db_upgrade(database: Database = None) -> None:
     """Migrate the database to the newest schema."""
     from patronage.bootstrap import open_engine
 
-    guarded(lambda: (open_engine(database), typer.echo("database is at the newest schema")))
+    def upgrade() -> None:
+        open_engine(database)  # migrates as it opens
+        typer.echo("database is at the newest schema")
+
+    guarded(upgrade)
 
 
 def _register_entry_points() -> None:
@@ -294,8 +297,5 @@ _register_entry_points()
 def main() -> None:
     app(prog_name="patronage")
 
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 

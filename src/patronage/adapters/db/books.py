@@ -33,14 +33,21 @@ from patronage.core.money import from_cents
 LIVE = t.lots.c.remaining > literal_column("0")  # literal, so the partial indexes apply
 
 
+def new_id(result: Any) -> int:
+    """The primary key an INSERT of one row made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise LookupError("the insert gave no primary key")
+    return int(key[0])
+
+
 @cache
 def totals_upsert(dialect: str) -> Any:
     """Add to an enrollment's total for a kind: INSERT ... ON CONFLICT DO UPDATE, executed
     with {enrollment_id, kind, points, last_on}; one statement for one entry or many."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     tot = t.enrollment_totals
     stmt = dialect_insert(tot)
     return stmt.on_conflict_do_update(
@@ -80,7 +87,7 @@ class Books:
             invoice_id=invoice_id, accrual_date=accrual, available_on=available_on,
             expires_on=expires_on, points=0, remaining=0,
         ))
-        return int(result.inserted_primary_key[0])
+        return new_id(result)
 
     def entry(self, enrollment: RowMapping, day: dt.date, kind: str, points: int,
               lot_id: int | None, at: dt.datetime, **refs: Any) -> None:
@@ -179,7 +186,7 @@ class Books:
         return self.one(select(t.invoices).where(t.invoices.c.id == pk))
 
     def insert_invoice(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(t.invoices).values(**values)).inserted_primary_key[0])
+        return new_id(self.conn.execute(insert(t.invoices).values(**values)))
 
     def update_invoice(self, pk: int, **values: Any) -> None:
         self.conn.execute(update(t.invoices).where(t.invoices.c.id == pk).values(**values))
@@ -218,13 +225,13 @@ class Books:
         return self.one(select(r).where(and_(r.c.store_id == store, r.c.external_id == external_id)))
 
     def insert_return(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> int:
-        pk = int(self.conn.execute(insert(t.returns).values(**values)).inserted_primary_key[0])
+        pk = new_id(self.conn.execute(insert(t.returns).values(**values)))
         self.conn.execute(insert(t.return_lines), [{**line, "return_id": pk} for line in lines])
         return pk
 
     # --- awards, credit memos, coupons -------------------------------------------------------
     def insert_award(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(t.awards).values(**values)).inserted_primary_key[0])
+        return new_id(self.conn.execute(insert(t.awards).values(**values)))
 
     def award(self, award_id: int) -> RowMapping | None:
         return self.one(select(t.awards).where(t.awards.c.id == award_id))
@@ -233,8 +240,7 @@ class Books:
         self.conn.execute(update(t.awards).where(t.awards.c.id == award_id).values(status=status))
 
     def insert_memo(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(t.credit_memos).values(**values))
-                   .inserted_primary_key[0])
+        return new_id(self.conn.execute(insert(t.credit_memos).values(**values)))
 
     def memos(self, customer_id: str) -> list[RowMapping]:
         m = t.credit_memos
@@ -270,7 +276,7 @@ class Books:
                         .order_by(m.c.id))
 
     def insert_coupon(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(t.coupons).values(**values)).inserted_primary_key[0])
+        return new_id(self.conn.execute(insert(t.coupons).values(**values)))
 
     def coupons(self, customer_id: str) -> list[RowMapping]:
         c = t.coupons
@@ -291,7 +297,7 @@ class Books:
             return
         entry = self.conn.execute(insert(t.journal_entries).values(
             date=day, kind=kind, memo=memo, reference=reference, customer_id=customer_id))
-        entry_id = entry.inserted_primary_key[0]
+        entry_id = new_id(entry)
         self.conn.execute(insert(t.journal_postings), [
             {"entry_id": entry_id, "account": p.account, "debit": p.debit, "credit": p.credit}
             for p in postings
@@ -324,8 +330,7 @@ class Books:
         self.conn.execute(insert(t.maintenance_days).values(day=day, run_id=run_id))
 
     def insert_run(self, values: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(t.maintenance_runs).values(**values))
-                   .inserted_primary_key[0])
+        return new_id(self.conn.execute(insert(t.maintenance_runs).values(**values)))
 
     def update_run(self, run_id: int, summary: dict[str, Any]) -> None:
         self.conn.execute(update(t.maintenance_runs).where(t.maintenance_runs.c.id == run_id)

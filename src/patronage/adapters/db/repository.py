@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from patronage.adapters.db import tables as t
-from patronage.adapters.db.books import Books
+from patronage.adapters.db.books import Books, new_id
 from patronage.core.programs import (
     Award,
     Coupon,
@@ -198,7 +198,7 @@ class Repository(Books):
                 .values(**values, version=existing["version"] + 1)
             )
         for i, f in enumerate(p.filters):
-            criteria = {k: list(getattr(f, k)) for k in FILTER_LISTS}
+            criteria: dict[str, Any] = {k: list(getattr(f, k)) for k in FILTER_LISTS}
             criteria["min_qty"] = None if f.min_qty is None else str(f.min_qty)
             self.conn.execute(insert(t.program_filters).values(
                 program_id=pid, position=i, name=f.name, effective=f.effective,
@@ -237,7 +237,7 @@ class Repository(Books):
             period_start=period[0] if period else None, period_end=period[1] if period else None,
             debt=0,
         ))
-        return int(result.inserted_primary_key[0])
+        return new_id(result)
 
     def close_enrollment(self, enrollment_id: int, day: dt.date) -> None:
         self.conn.execute(update(t.enrollments).where(t.enrollments.c.id == enrollment_id)
