@@ -53,6 +53,11 @@ def floor_int(value: Decimal) -> int:
 
 
 def to_cents(value: Decimal) -> int:
+    if type(value) is Decimal and value.is_finite():  # the usual case: whole cents already
+        scaled = value.scaleb(2)
+        whole = int(scaled)
+        if whole == scaled:
+            return whole
     return int(money(value) * 100)
 
 

@@ -113,7 +113,7 @@ class BulkRepository(BulkDocuments):
     # --- memory, undo and flushing ---------------------------------------------------------
     def forget(self) -> None:
         """Drop every cached row (the buffer must be empty or flushed)."""
-        self.__dict__.pop("_memo", None)  # the plain repository's shop and programs too
+        self._memo: dict[Any, Any] = {}  # the plain repository's shop and programs too
         self.c: dict[str, dict[Any, Any]] = {name: {} for name in (
             "customer", "card", "last", "open", "enrollment",
             "lots", "lot", "by_ext", "invoice", "lines", "payments", "payment", "memos",

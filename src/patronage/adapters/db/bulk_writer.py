@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -65,32 +66,8 @@ def _parents(name: str) -> frozenset[str]:
 PARENTS = {name: _parents(name) for name in INSERTS}
 
 
-def _cents(value: Any) -> int | None:
-    """`Money`'s bind processor, quick for the usual case (a Decimal of whole cents)."""
-    if value is None:
-        return None
-    if type(value) is Decimal:
-        scaled = value.scaleb(2)
-        whole = int(scaled)
-        if whole == scaled:
-            return whole
-    return to_cents(value)
-
-
-def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A date or time processor that remembers its answers: a batch's rows share a few
-    dates and one recording time."""
-    seen: dict[Any, Any] = {}
-
-    def process(value: Any) -> Any:
-        found = seen.get(value, MISSING)
-        if found is MISSING:
-            if len(seen) > 4096:
-                seen.clear()
-            found = seen[value] = convert(value)
-        return found
-
-    return process
+def to_cents_or_none(value: Any) -> int | None:
+    return None if value is None else to_cents(value)
 
 
 class Writer:
@@ -112,10 +89,10 @@ class Writer:
             for n in names:
                 kind = compiled.binds[n].type
                 proc = kind.dialect_impl(dialect).bind_processor(dialect)
-                if isinstance(kind, Money):
-                    proc = _cents
+                if isinstance(kind, Money):  # the cents, without the decorator's detour
+                    proc = to_cents_or_none
                 elif proc is not None and isinstance(kind, (Date, DateTime)):
-                    proc = _remembered(proc)
+                    proc = lru_cache(maxsize=4096)(proc)  # a batch shares a few dates
                 procs.append((n, proc))
             plan = self.plans[key] = (compiled.string, compiled.positiontup is not None, procs)
         return plan

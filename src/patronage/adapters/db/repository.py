@@ -36,15 +36,15 @@ class Repository(Books):
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._memo: dict[Any, Any] = {}
 
     def _remembered(self, key: Any, load: Any) -> Any:
         """The shop and programs, read once per unit of work: every write to them goes
         through this class (`save_shop`, `note_activity`, `save_program`), which forgets
         them, so the answer is the one the database would give, with fewer statements."""
-        memo: dict[Any, Any] = self.__dict__.setdefault("_memo", {})
-        if key not in memo:
-            memo[key] = load()
-        return memo[key]
+        if key not in self._memo:
+            self._memo[key] = load()
+        return self._memo[key]
 
     def one(self, stmt: Any) -> RowMapping | None:
         return self.conn.execute(stmt).mappings().first()
@@ -58,7 +58,7 @@ class Repository(Books):
 
     def save_shop(self, values: dict[str, Any]) -> None:
         shop = self.shop()
-        self.__dict__.pop("_memo", None)
+        self._memo.clear()
         if shop is None:
             self.conn.execute(insert(t.shop).values(id=1, **values))
         else:
@@ -69,7 +69,7 @@ class Repository(Books):
         if row is None:
             self.save_shop({"first_activity": day})
         elif row["first_activity"] is None or day < row["first_activity"]:
-            self.__dict__.pop("_memo", None)
+            self._memo.clear()
             self.conn.execute(update(t.shop).where(t.shop.c.id == 1).values(first_activity=day))
 
     def upsert(self, table: t.Table, key: str, values: dict[str, Any]) -> None:
@@ -184,7 +184,7 @@ class Repository(Books):
 
     def save_program(self, p: Program) -> None:
         pid = p.id
-        self.__dict__.pop("_memo", None)
+        self._memo.clear()
         for child in (t.program_filters, t.program_rates, t.program_awards):
             self.conn.execute(delete(child).where(child.c.program_id == pid))
         values = {c.name: getattr(p, c.name) for c in t.programs.columns if c.name != "version"}
