@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from patronage.adapters.db import tables as t
-from patronage.adapters.db.bulk import BulkRepository
 from patronage.bootstrap import open_app
 from patronage.entrypoints.cli import app as cli
 from patronage.entrypoints.ops.files import in_date_order, read_invoices
@@ -40,15 +39,14 @@ def two_shops(server_url: str | None) -> Iterator[tuple[Patronage, Patronage]]:
         yield online, imported
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["sorted", "streamed"])
+@pytest.mark.parametrize(("streamed", "batch"), [(False, 7), (True, 7), (True, 100_000)],
+                         ids=["sorted", "streamed", "one-transaction"])
 def test_import_gives_the_books_of_posting_online(two_shops: tuple[Patronage, Patronage],
                                                   tmp_path: Path, streamed: bool,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """Days shuffled in the file (sorted in memory), or in order (streamed as read, and
-    the memory forgotten at almost every commit, as on a file too big to hold)."""
-    if streamed:
-        trim = BulkRepository.trim
-        monkeypatch.setattr(BulkRepository, "trim", lambda self, most=0: trim(self, 20))
+                                                  batch: int) -> None:
+    """Days shuffled in the file (sorted in memory), or in order (streamed as read); with
+    a commit every seven invoices (memory starts again each time), or one transaction for
+    the whole file (what the daily run asks is answered from memory all along)."""
     online, imported = two_shops
     bodies = story.invoices()
     story.post_online(online, online.clock, bodies, LAST)  # type: ignore[arg-type]
@@ -58,7 +56,7 @@ def test_import_gives_the_books_of_posting_online(two_shops: tuple[Patronage, Pa
     total = in_date_order(path, "invoices")
     assert (total is not None) == streamed
     imported.clock.set(LAST)  # type: ignore[attr-defined]
-    result = bulk.import_invoices(imported, read_invoices(path), batch=7, total=total)
+    result = bulk.import_invoices(imported, read_invoices(path), batch=batch, total=total)
     assert result.errors == []
     assert (result.done, result.repeated) == (len(bodies), 0)
     imported.run_maintenance({"date": LAST})  # the days after the last invoice
@@ -72,6 +70,42 @@ def test_import_gives_the_books_of_posting_online(two_shops: tuple[Patronage, Pa
         assert shop.read(lambda tx: check.run(tx)).faults == []
     assert story.books(imported) == story.books(online)
     assert dict(story.views(imported, LATER)) == dict(story.views(online, LATER))
+
+
+def test_debts_made_and_paid_inside_one_import_give_the_online_books(
+        two_shops: tuple[Patronage, Patronage]) -> None:
+    """Adjustments that overdraw (debt) between invoices whose pending points later pay
+    it off, all in one transaction: the daily run finds the debtors from memory."""
+    online, imported = two_shops
+    bodies = story.invoices(days=30)
+    first = story.START + dt.timedelta(days=1)
+    adjustments = [{"id": f"A-{n}", "customer": cid, "points": -40, "allow_negative": True,
+                    "reason": "fix", "date": first + dt.timedelta(days=n * 4)}
+                   for n, cid in enumerate(["B1", "R1", "N1", "B1", "R2", "N2", "R1"])]
+    end = story.START + dt.timedelta(days=40)
+    day = story.START
+    while day <= end:  # online: each day the daily run, then adjustments, then sales
+        online.clock.set(day)  # type: ignore[attr-defined]
+        online.run_maintenance({"date": day})
+        for body in adjustments:
+            if body["date"] == day:
+                online.adjust(body)
+        for body in bodies:
+            if body["date"] == day:
+                online.post_invoice(body)
+        day += dt.timedelta(days=1)
+    assert any(r[2] == "debt_payoff" for r in story.books(online)["ledger"])  # debts paid
+
+    docs = [bulk.Doc("adjustment", n + 2, 1, b["date"], b, customer=b["customer"])
+            for n, b in enumerate(adjustments)]
+    docs += [bulk.Doc("invoice", n + 2, 1, b["date"], b, customer=b["customer"],
+                      invoice=b["id"]) for n, b in enumerate(bodies)]
+    imported.clock.set(end)  # type: ignore[attr-defined]
+    result = bulk.run_import("mixed", imported, docs, batch=100_000)
+    assert result.errors == [] and result.done == len(docs)
+    imported.run_maintenance({"date": end})
+    assert story.books(imported) == story.books(online)
+    assert imported.read(lambda tx: check.run(tx)).faults == []
 
 
 def test_importing_twice_changes_nothing(two_shops: tuple[Patronage, Patronage],

@@ -225,7 +225,9 @@ class Importer:
         if force or self.pending >= self.batch:
             self.bulk.flush()
             self.conn.commit()
-            self.bulk.trim()  # memory stays bounded however long the file
+            # memory starts again with each transaction: another process may write between
+            # two (a till posting for a customer of the last batch), and memory stays bounded
+            self.bulk.forget()
             self.pending = 0
             self.commits += 1
             if self.commits in (4, 40, 400):  # the tables have grown: plan with the truth

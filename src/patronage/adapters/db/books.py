@@ -271,9 +271,9 @@ class Books:
                           .values(status=status))
 
     def memos_expiring(self, day: dt.date) -> list[RowMapping]:
-        m = t.credit_memos
-        return self.all(select(m).where(and_(m.c.status == "open", m.c.expires_on <= day))
-                        .order_by(m.c.id))
+        m = t.credit_memos  # the ids by the (status, expires_on) index, then rows in id order
+        due = select(m.c.id).where(and_(m.c.status == "open", m.c.expires_on <= day))
+        return self.all(select(m).where(m.c.id.in_(due)).order_by(m.c.id))
 
     def insert_coupon(self, values: dict[str, Any]) -> int:
         return new_id(self.conn.execute(insert(t.coupons).values(**values)))

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, literal_column, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import visitors
 
@@ -41,7 +41,7 @@ from patronage.adapters.db.bulk_writer import (
     SlowPath,
     Writer,
 )
-from patronage.core.lots import LotState
+from patronage.core.lots import LotState, state
 
 
 def _chunks(items: Iterable[Any]) -> Iterable[list[Any]]:
@@ -119,13 +119,9 @@ class BulkRepository(BulkDocuments):
             "lots", "lot", "by_ext", "invoice", "lines", "payments", "payment", "memos",
             "memo", "coupons", "coupon", "award")}
         self.ref: dict[str, Any] | None = None
-
-    def trim(self, most: int = 100_000) -> None:
-        """Forget everything once the rows held pass `most` (call it with an empty buffer,
-        e.g. after a commit); the next `prepare` loads what it needs again."""
-        if sum(len(rows) for rows in self.c.values()) > most:
-            self.flush()
-            self.forget()
+        # what the daily run asks, as far as memory can answer it (see "the daily run's
+        # questions"): by table, dropped with the rest of memory or by any SQL write there
+        self.marks: dict[str, dict[Any, Any]] = {}
 
     def written(self, table: str | None) -> None:
         """SQL of an inherited method wrote to `table` (None: unknown)."""
@@ -133,6 +129,8 @@ class BulkRepository(BulkDocuments):
             self._next_id.clear()  # SQLite ids come from MAX(id) again
         if table is None or table in CACHED:
             self.forget()
+        else:
+            self.marks.pop(table, None)
 
     def before_sql(self, stmt: Any = None) -> None:
         """Before SQL of our own or of an inherited method: never in an item; else flush
@@ -450,6 +448,10 @@ class BulkRepository(BulkDocuments):
                 self._set(target, key, value)
             if not self.is_new(target):
                 self._mark("lots", lot_id, **values)
+            if values["remaining"] > 0 and target["expires_on"] is not None:
+                self._lower("lots", target["expires_on"])
+        if held := self.marks.get("enrollments"):
+            self._holding(held, owner)
         self.rows["ledger"].append({
             "enrollment_id": eid, "customer_id": enrollment["customer_id"], "date": day,
             "kind": kind, "points": points, "lot_id": lot_id, "invoice_id": None,
@@ -490,18 +492,107 @@ class BulkRepository(BulkDocuments):
 
     def mark_day(self, day: dt.date, run_id: int) -> None:
         self._add("maintenance_days", {"day": day, "run_id": run_id})
+        marks = self.marks.get("maintenance_days")
+        if marks is not None and "last" in marks:
+            marks["last"] = day if marks["last"] is None else max(marks["last"], day)
+
+    # --- the daily run's questions -------------------------------------------------------------
+    # Asked every day of a catch-up, mostly with nothing to find. Each is answered from a
+    # *mark*, loaded with one query and kept true by this class's own writes: the earliest
+    # expiry of a live lot, open memo or open coupon (before it, nothing expires); who is in
+    # debt; who holds a recurring award's level. The sets only grow between loads (an undone
+    # item may leave an id too many), so the rows they name are judged again from memory by
+    # the rule itself (`core.lots.state`). Marks go with the memory: at every commit (another
+    # process may write between transactions) and at any SQL write to their table.
+    def _mark_of(self, table: str, key: Any, load: Callable[[], Any]) -> Any:
+        marks = self.marks.setdefault(table, {})
+        if key not in marks:
+            marks[key] = load()
+        return marks[key]
+
+    def _lower(self, table: str, expires_on: dt.date | None) -> None:
+        """A row of `table` is live (open) again or new, expiring on `expires_on`."""
+        marks = self.marks.get(table)
+        if marks and "floor" in marks and expires_on is not None and expires_on < marks["floor"]:
+            marks["floor"] = expires_on
+
+    def _due(self, table: str, row: dict[str, Any] | None) -> None:
+        """A memo or coupon was added or changed: an open one may expire before the floor
+        (one not held in memory: its expiry is unknown, so the floor is loaded again)."""
+        if row is None:
+            self.marks.get(table, {}).pop("floor", None)
+        elif row["status"] == "open":
+            self._lower(table, row["expires_on"])
+
+    def _floor(self, table: Table, live: Any) -> dt.date:
+        """The earliest expiry among `table`'s `live` rows (date.max if none)."""
+        def load() -> dt.date:
+            found = self._query(select(func.min(table.c.expires_on).label("floor")).where(live))
+            return found[0]["floor"] if found and found[0]["floor"] is not None else dt.date.max
+        return self._mark_of(table.name, "floor", load)  # type: ignore[no-any-return]
+
+    def _holding(self, marks: dict[Any, Any], owner: dict[str, Any]) -> None:
+        for key, ids in marks.items():
+            if key == "debtors":
+                if owner["debt"] < 0:
+                    ids.add(owner["id"])
+            elif owner["program_id"] == key[1] and owner["held"] >= key[2]:
+                ids.add(owner["id"])
+
+    def last_done_day(self) -> dt.date | None:
+        return self._mark_of(  # type: ignore[no-any-return]
+            "maintenance_days", "last", lambda: super(BulkRepository, self).last_done_day())
 
     def lots_expiring(self, day: dt.date) -> list[Any]:
+        if day < self._floor(t.lots, LIVE):
+            return []
         rows = super().lots_expiring(day)
+        self.marks.get("lots", {}).pop("floor", None)  # they expire now: load it again
         self.warm(r["enrollment_id"] for r in rows)
         return [self.c["lot"].get(r["id"], r) for r in rows]
 
+    def memos_expiring(self, day: dt.date) -> list[Any]:
+        if day < self._floor(t.credit_memos, t.credit_memos.c.status == "open"):
+            return []
+        rows = super().memos_expiring(day)
+        self.marks.get("credit_memos", {}).pop("floor", None)
+        return rows
+
+    def coupons_expiring(self, day: dt.date) -> list[Any]:
+        if day < self._floor(t.coupons, t.coupons.c.status == "open"):
+            return []
+        rows = super().coupons_expiring(day)
+        self.marks.get("coupons", {}).pop("floor", None)
+        return rows
+
+    def _enrollments(self, key: Any, where: Any) -> set[int]:
+        e = t.enrollments
+        return self._mark_of(  # type: ignore[no-any-return]
+            "enrollments", key, lambda: {r["id"] for r in self._query(select(e.c.id).where(where))})
+
+    def _available(self, enrollment_id: int, day: dt.date) -> int:
+        return sum(x.remaining for x in self.lots(enrollment_id) if state(x, day) == "available")
+
     def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
-        found = super().enrollments_in_debt_with_lots_on(day)
-        self.warm(found)
-        return found
+        debtors = self._enrollments("debtors", t.enrollments.c.debt < literal_column("0"))
+        if not debtors:
+            return []
+        self.warm(sorted(debtors))
+        held = self.c["enrollment"]
+        return [eid for eid in sorted(debtors) if eid in held and held[eid]["debt"] < 0
+                and any(state(x, day) == "available" for x in self.lots(eid))]
 
     def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
-        found = super().enrollments_reaching(program_id, level, day)
-        self.warm(found)
-        return found
+        e = t.enrollments  # those holding the level in any state (held >= available + debt)
+        holders = self._enrollments(("holders", program_id, level), and_(
+            e.c.program_id == program_id, e.c.held >= level, e.c.status == "open"))
+        if not holders:
+            return []
+        self.warm(sorted(holders))
+        out = []
+        for eid in sorted(holders):
+            row = self.c["enrollment"].get(eid)
+            if row is not None and row["program_id"] == program_id and row["status"] == "open" \
+                    and row["held"] >= level and self._available(eid, day) + row["debt"] >= level:
+                out.append(eid)
+        return out
