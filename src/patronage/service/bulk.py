@@ -69,6 +69,7 @@ class Doc:
     invoice: str | None = None
     payment: tuple[int, str] | None = None
     card: str | None = None
+    digest: str | None = None  # an invoice's `body_hash`, when the reader worked it out
 
 
 class Progress(Protocol):
@@ -139,7 +140,7 @@ class Importer:
     def item(self, doc: Doc) -> Any:
         """One document, whole or not at all."""
         assert doc.body is not None
-        post = POSTS[doc.kind][0]
+        post = _poster(doc)
         self.bulk.begin_item()
         try:
             out = post(self.tx(self.bulk, doc.day), doc.body)
@@ -243,6 +244,13 @@ class Importer:
         else:
             self.conn.exec_driver_sql("PRAGMA optimize")
         self.conn.commit()
+
+
+def _poster(doc: Doc) -> Post:
+    post = POSTS[doc.kind][0]
+    if doc.digest is None:
+        return post
+    return lambda tx, body: post(tx, body, doc.digest)  # type: ignore[call-arg]
 
 
 def _line_offset(err: PatronageError) -> int:

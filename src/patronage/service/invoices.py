@@ -157,10 +157,12 @@ def validate_refs(tx: Tx, store: int, customer: str | None) -> None:
         raise not_found("customer", customer, "customer")
 
 
-def post_invoice(tx: Tx, body: Any) -> int:
+def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
+    """A1-A6, C2-C5. `digest`: `body_hash` of this body, when the caller has it already
+    (the importer's reading process works it out while this one posts)."""
     b: InvoiceIn = parse(InvoiceIn, body)
     day = b.date or tx.day
-    digest = body_hash(b)
+    digest = digest or body_hash(b)
     existing = tx.repo.find_invoice(b.id, b.store)
     if existing is not None and existing["store_id"] == b.store:
         if existing["body_hash"] != digest:
@@ -169,7 +171,7 @@ def post_invoice(tx: Tx, body: Any) -> int:
     validate_refs(tx, b.store, b.customer)  # locks the customer's row on PostgreSQL
     twin = tx.repo.find_invoice(b.id, b.store) if b.customer is not None else None
     if twin is not None and twin["store_id"] == b.store:
-        return post_invoice(tx, body)  # a twin was posted while we waited for the lock: C5
+        return post_invoice(tx, body, digest)  # a twin was posted while we waited: C5
     lines = [to_line(x) for x in b.lines]
     for i, line in enumerate(lines):
         if line.amount < 0:

@@ -36,6 +36,7 @@ from patronage.adapters.db.migrate import upgrade
 from patronage.entrypoints.ops import benchdata as data
 from patronage.entrypoints.ops.files import read_customers, read_invoices
 from patronage.entrypoints.ops.progress import reporter
+from patronage.entrypoints.ops.readahead import reader
 from patronage.entrypoints.ops.scratch import is_postgres, scratch_url
 from patronage.service import bulk, check
 from patronage.service.app import Patronage
@@ -121,7 +122,7 @@ def _measure(engine: Engine, spare_url: str, work: Path, customers: int,
     before = _top_ids(engine)
     with reporter("invoices", quiet) as progress:
         imported, import_s = timed(lambda: bulk.import_invoices(  # in date order: streamed
-            app, read_invoices(invoices_csv), progress=progress, total=lines))
+            app, reader("invoices", invoices_csv), progress=progress, total=lines))
     written = _count_written(engine, before)
     lines_per_s = lines / import_s
     say(quiet, f"bench: imported {lines:,} lines in {import_s:.1f}s; measuring the storage limit")

@@ -1,0 +1,113 @@
+"""An import file read in a second process (entrypoints/ops/readahead.py) gives the same
+documents, books, refusals and line numbers as one read here; its digests are the poster's
+own (importing twice repeats, never conflicts); a refused header is raised here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from patronage.bootstrap import open_app
+from patronage.core.errors import PatronageError
+from patronage.entrypoints.cli import app as cli
+from patronage.entrypoints.ops import readahead
+from patronage.entrypoints.ops.files import read_invoices, read_payments
+from patronage.entrypoints.ops.scratch import scratch_engine
+from patronage.service import bulk
+from patronage.service.app import Patronage
+from patronage.service.clock import FixedClock
+from patronage.service.inputs import InvoiceIn, parse
+from patronage.service.invoices import body_hash
+
+from . import story
+
+LAST = story.START + dt.timedelta(days=25)
+
+
+@pytest.fixture
+def two_shops(server_url: str | None) -> Iterator[tuple[Patronage, Patronage]]:
+    with scratch_engine(server_url, prefix="test") as a, \
+            scratch_engine(server_url, prefix="test") as b:
+        shops = Patronage(a, FixedClock(story.START)), Patronage(b, FixedClock(story.START))
+        for shop in shops:
+            story.configure(shop, shop.clock)  # type: ignore[arg-type]
+        yield shops
+
+
+def with_bad_rows(path: Path) -> Path:
+    story.write_csv(path, story.invoices(days=25), shuffle_days=False)
+    rows = path.read_text().splitlines()
+    rows += ["BAD-1,2023-01-02,1,R1,sale,,X,product,,,,,-2,5.00,0.00,0.00",  # qty < 0
+             "BAD-2,2023-01-02,1,NOBODY,sale,,X,product,,,,,1,5.00,0.00,0.00",
+             "BAD-3,2023-13-02,1,R1,sale,,X,product,,,,,1,5.00,0.00,0.00"]  # no such date
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_the_documents_are_those_read_here_with_the_posters_digest(tmp_path: Path) -> None:
+    path = with_bad_rows(tmp_path / "invoices.csv")
+    here, there = list(read_invoices(path)), list(readahead.read_ahead("invoices", path))
+    assert [(d.line, d.rows, d.day, d.body, d.error) for d in there] == \
+        [(d.line, d.rows, d.day, d.body, d.error) for d in here]
+    assert all(d.digest is None for d in here)
+    for doc in there:
+        good = doc.body is not None and doc.body["lines"][0].get("qty") != "-2"
+        assert (doc.digest is not None) == good, doc.line
+        if good:
+            assert doc.digest == body_hash(parse(InvoiceIn, doc.body))
+
+
+def test_an_import_read_ahead_gives_the_same_books(two_shops: tuple[Patronage, Patronage],
+                                                   tmp_path: Path) -> None:
+    here, ahead = two_shops
+    path = with_bad_rows(tmp_path / "invoices.csv")
+    results = []
+    for shop, docs in ((here, read_invoices(path)), (ahead, readahead.read_ahead("invoices", path))):
+        shop.clock.set(LAST)  # type: ignore[attr-defined]
+        results.append(bulk.import_invoices(shop, docs, batch=9))
+    assert [(e.line, e.code) for e in results[1].errors] == \
+        [(e.line, e.code) for e in results[0].errors]
+    assert {e.code for e in results[1].errors} == {"invalid", "not_found"}
+    assert results[1].done == results[0].done > 0
+    assert story.books(ahead) == story.books(here)
+    again = bulk.import_invoices(ahead, readahead.read_ahead("invoices", path))
+    assert (again.done, again.repeated) == (0, results[1].done)  # repeated, not conflicts
+    assert {e.code for e in again.errors} == {"invalid", "not_found"}
+
+
+def test_a_refused_header_is_raised_here(tmp_path: Path) -> None:
+    path = tmp_path / "payments.csv"
+    path.write_text("payment_id,invoice_id,when\nP1,INV-1,2023-01-02\n")
+    with pytest.raises(PatronageError) as here:
+        list(read_payments(path))
+    with pytest.raises(PatronageError) as there:
+        list(readahead.read_ahead("payments", path))
+    assert (there.value.code, there.value.message, there.value.problems) == \
+        (here.value.code, here.value.message, here.value.problems)
+
+
+def test_the_command_reads_a_large_file_ahead(database_url: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = readahead.read_ahead
+
+    def spy(kind: str, path: Path) -> Iterator[bulk.Doc]:
+        calls.append(kind)
+        return real(kind, path)
+
+    monkeypatch.setattr(readahead, "read_ahead", spy)
+    monkeypatch.setattr(readahead, "WORTH_IT", 0)  # every file is "large"
+    shop = open_app(database_url, FixedClock(story.START))
+    story.configure(shop, shop.clock)  # type: ignore[arg-type]
+    path = tmp_path / "invoices.csv"
+    bodies = story.invoices(days=5)
+    story.write_csv(path, bodies)
+    result = CliRunner().invoke(cli, ["import", "invoices", str(path), "--database",
+                                      database_url])
+    assert result.exit_code == 0, result.output
+    assert calls == ["invoices"]
+    assert f"{len(bodies)} imported, 0 already there, 0 refused" in result.stdout
