@@ -532,12 +532,14 @@ class BulkRepository(BulkDocuments):
         return self._mark_of(table.name, "floor", load)  # type: ignore[no-any-return]
 
     def _holding(self, marks: dict[Any, Any], owner: dict[str, Any]) -> None:
+        """An entry of `owner`: it may be in debt now, or hold a level (to be judged again
+        from today: its points moved)."""
         for key, ids in marks.items():
             if key == "debtors":
                 if owner["debt"] < 0:
                     ids.add(owner["id"])
             elif owner["program_id"] == key[1] and owner["held"] >= key[2]:
-                ids.add(owner["id"])
+                ids[owner["id"]] = dt.date.min
 
     def last_done_day(self) -> dt.date | None:
         return self._mark_of(  # type: ignore[no-any-return]
@@ -565,16 +567,15 @@ class BulkRepository(BulkDocuments):
         self.marks.get("coupons", {}).pop("floor", None)
         return rows
 
-    def _enrollments(self, key: Any, where: Any) -> set[int]:
+    def _enrollments(self, key: Any, where: Any) -> Any:
         e = t.enrollments
-        return self._mark_of(  # type: ignore[no-any-return]
-            "enrollments", key, lambda: {r["id"] for r in self._query(select(e.c.id).where(where))})
-
-    def _available(self, enrollment_id: int, day: dt.date) -> int:
-        return sum(x.remaining for x in self.lots(enrollment_id) if state(x, day) == "available")
+        return self._mark_of("enrollments", key, lambda: {
+            r["id"]: dt.date.min for r in self._query(select(e.c.id).where(where))})
 
     def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
-        debtors = self._enrollments("debtors", t.enrollments.c.debt < literal_column("0"))
+        e = t.enrollments
+        debtors: set[int] = self._mark_of("enrollments", "debtors", lambda: {
+            r["id"] for r in self._query(select(e.c.id).where(e.c.debt < literal_column("0")))})
         if not debtors:
             return []
         self.warm(sorted(debtors))
@@ -583,16 +584,29 @@ class BulkRepository(BulkDocuments):
                 and any(state(x, day) == "available" for x in self.lots(eid))]
 
     def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
-        e = t.enrollments  # those holding the level in any state (held >= available + debt)
-        holders = self._enrollments(("holders", program_id, level), and_(
+        """Those holding the level in any state (held >= available + debt) are judged by
+        L1; one that does not reach it waits until its next pending lot becomes available
+        (before then, with no entry of its own, its available points cannot grow)."""
+        e = t.enrollments
+        holders: dict[int, dt.date] = self._enrollments(("holders", program_id, level), and_(
             e.c.program_id == program_id, e.c.held >= level, e.c.status == "open"))
-        if not holders:
+        due = sorted(eid for eid, when in holders.items() if when <= day)
+        if not due:
             return []
-        self.warm(sorted(holders))
+        self.warm(due)
         out = []
-        for eid in sorted(holders):
+        for eid in due:
             row = self.c["enrollment"].get(eid)
-            if row is not None and row["program_id"] == program_id and row["status"] == "open" \
-                    and row["held"] >= level and self._available(eid, day) + row["debt"] >= level:
+            if row is None or row["program_id"] != program_id or row["status"] != "open" \
+                    or row["held"] < level:
+                if not self.in_item:  # (an undone item's entry may come back: keep it)
+                    del holders[eid]  # an entry brings it back when it holds the level
+                continue
+            lots = self.lots(eid)
+            if sum(x.remaining for x in lots if state(x, day) == "available") \
+                    + row["debt"] >= level:
                 out.append(eid)
+            else:
+                holders[eid] = min((x.available_on for x in lots if x.available_on > day),
+                                   default=dt.date.max)
         return out
