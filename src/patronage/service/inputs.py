@@ -14,10 +14,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from patronage.core.errors import PatronageError, Problem
-from patronage.core.money import MAX_MONEY, D
+from patronage.core.money import CENT, MAX_MONEY, D
 
 
 def _exact(value: Any) -> Any:
+    if type(value) is str:  # the usual case, first: a plain finite number as text
+        try:
+            d = Decimal(value)
+        except ArithmeticError:
+            d = None
+        if d is not None and d.is_finite():
+            return d
     if isinstance(value, (float, bool)):
         # pydantic reports ValueError as a field error; a TypeError would escape it
         raise ValueError("write numbers as strings, e.g. \"25.00\"")  # noqa: TRY004
@@ -34,9 +41,10 @@ def _money(value: Any) -> Any:
     if isinstance(d, Decimal):
         if abs(d) > MAX_MONEY:  # first: quantizing "1e30" overflows the decimal context
             raise ValueError("amount is too large")
-        if d != d.quantize(Decimal("0.01")):
+        cents = d.quantize(CENT)
+        if d != cents:
             raise ValueError("money has at most two decimals")
-        return d.quantize(Decimal("0.01"))
+        return cents
     return d
 
 
