@@ -98,18 +98,20 @@ class Writer:
         return plan
 
     def _values(self, key: Any, make: Callable[[], Any],
-                params: list[dict[str, Any]]) -> tuple[str, list[str], list[list[Any]]]:
+                params: list[dict[str, Any]]) -> tuple[str, list[str], list[tuple[Any, ...]]]:
+        """The rows as tuples in the statement's order, each column converted as a whole
+        (`map` over a column costs far less than a loop over cells)."""
         sql, _, procs = self._plan(key, make)
         names = [n for n, _ in procs]
+        rows: list[tuple[Any, ...]] = (list(map(itemgetter(*names), params)) if len(names) > 1
+                                       else [(r[names[0]],) for r in params])
         convert = [(i, p) for i, (_, p) in enumerate(procs) if p is not None]
-        get = itemgetter(*names)
-        rows: list[list[Any]] = []
-        for r in params:
-            values = list(get(r)) if len(names) > 1 else [r[names[0]]]
-            for i, p in convert:
-                values[i] = p(values[i])
-            rows.append(values)
-        return sql, names, rows
+        if not convert or not rows:
+            return sql, names, rows
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for i, proc in convert:
+            columns[i] = map(proc, columns[i])
+        return sql, names, list(zip(*columns, strict=True))
 
     def _cursor(self) -> Any:
         if not self.conn.in_transaction():
