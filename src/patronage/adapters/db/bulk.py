@@ -125,8 +125,10 @@ class BulkRepository(BulkDocuments):
 
     def written(self, table: str | None) -> None:
         """SQL of an inherited method wrote to `table` (None: unknown)."""
-        if not self.postgres and (table is None or table in ALLOCATED):
-            self._next_id.clear()  # SQLite ids come from MAX(id) again
+        if table is None or table in ALLOCATED:
+            # ids again from MAX(id) (SQLite) or the sequence (PostgreSQL: the rest of a
+            # block is left as a gap), so they keep the order rows were written in
+            self._next_id.clear()
         if table is None or table in CACHED:
             self.forget()
         else:
