@@ -108,6 +108,34 @@ def test_debts_made_and_paid_inside_one_import_give_the_online_books(
     assert imported.read(lambda tx: check.run(tx)).faults == []
 
 
+def test_a_till_posting_between_two_batches_is_not_overwritten(
+        two_shops: tuple[Patronage, Patronage], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import holds a customer only while its batch's transaction lasts: an
+    adjustment made by another process between two commits is built on, not lost."""
+    _, shop = two_shops
+    bodies = story.invoices(days=20)
+    path = tmp_path / "invoices.csv"
+    story.write_csv(path, bodies, shuffle_days=False)
+    commit, commits = bulk.Importer.commit, []
+
+    def commit_then_a_till(self: bulk.Importer, force: bool = True) -> None:
+        before = self.commits
+        commit(self, force)
+        if self.commits > before:
+            commits.append(self.commits)
+        if self.commits == 2 and len(commits) == 2:  # from another connection, in between
+            shop.adjust({"customer": "B1", "points": 500, "reason": "till"})
+
+    monkeypatch.setattr(bulk.Importer, "commit", commit_then_a_till)
+    shop.clock.set(story.START + dt.timedelta(days=20))  # type: ignore[attr-defined]
+    result = bulk.import_invoices(shop, read_invoices(path), batch=5,
+                                  total=in_date_order(path, "invoices"))
+    assert result.errors == [] and len(commits) > 3
+    assert shop.balance("B1").adjusted == 500
+    assert shop.read(lambda tx: check.run(tx)).faults == []
+
+
 def test_importing_twice_changes_nothing(two_shops: tuple[Patronage, Patronage],
                                         tmp_path: Path) -> None:
     _, shop = two_shops

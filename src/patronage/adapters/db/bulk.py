@@ -122,6 +122,8 @@ class BulkRepository(BulkDocuments):
         # what the daily run asks, as far as memory can answer it (see "the daily run's
         # questions"): by table, dropped with the rest of memory or by any SQL write there
         self.marks: dict[str, dict[Any, Any]] = {}
+        if not self.postgres:  # SQLite ids come from MAX(id): another writer may have moved it
+            self._next_id.clear()
 
     def written(self, table: str | None) -> None:
         """SQL of an inherited method wrote to `table` (None: unknown)."""
