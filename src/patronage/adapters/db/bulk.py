@@ -454,8 +454,8 @@ class BulkRepository(BulkDocuments):
                 self._mark("lots", lot_id, **values)
             if values["remaining"] > 0 and target["expires_on"] is not None:
                 self._lower("lots", target["expires_on"])
-        if held := self.marks.get("enrollments"):
-            self._holding(held, owner)
+        if sets := self.marks.get("enrollments"):
+            self._holding(sets, owner)
         self.rows["ledger"].append({
             "enrollment_id": eid, "customer_id": enrollment["customer_id"], "date": day,
             "kind": kind, "points": points, "lot_id": lot_id, "invoice_id": None,
@@ -571,11 +571,6 @@ class BulkRepository(BulkDocuments):
         self.marks.get("coupons", {}).pop("floor", None)
         return rows
 
-    def _enrollments(self, key: Any, where: Any) -> Any:
-        e = t.enrollments
-        return self._mark_of("enrollments", key, lambda: {
-            r["id"]: dt.date.min for r in self._query(select(e.c.id).where(where))})
-
     def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
         e = t.enrollments
         debtors: set[int] = self._mark_of("enrollments", "debtors", lambda: {
@@ -583,17 +578,22 @@ class BulkRepository(BulkDocuments):
         if not debtors:
             return []
         self.warm(sorted(debtors))
-        held = self.c["enrollment"]
-        return [eid for eid in sorted(debtors) if eid in held and held[eid]["debt"] < 0
+        rows = self.c["enrollment"]
+        return [eid for eid in sorted(debtors) if eid in rows and rows[eid]["debt"] < 0
                 and any(state(x, day) == "available" for x in self.lots(eid))]
 
     def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
         """Those holding the level in any state (held >= available + debt) are judged by
         L1; one that does not reach it waits until its next pending lot becomes available
         (before then, with no entry of its own, its available points cannot grow)."""
-        e = t.enrollments
-        holders: dict[int, dt.date] = self._enrollments(("holders", program_id, level), and_(
-            e.c.program_id == program_id, e.c.held >= level, e.c.status == "open"))
+        e = t.enrollments  # each with the first day to judge it on
+        holding = and_(e.c.program_id == program_id, e.c.held >= level, e.c.status == "open")
+
+        def load() -> dict[int, dt.date]:
+            return {r["id"]: dt.date.min for r in self._query(select(e.c.id).where(holding))}
+
+        holders: dict[int, dt.date] = self._mark_of("enrollments", ("holders", program_id, level),
+                                                    load)
         due = sorted(eid for eid, when in holders.items() if when <= day)
         if not due:
             return []
