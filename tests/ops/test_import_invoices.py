@@ -5,7 +5,6 @@ run catching up before each day, on SQLite and PostgreSQL; and it is idempotent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from patronage.adapters.db import tables as t
 from patronage.bootstrap import open_app
 from patronage.entrypoints.cli import app as cli
 from patronage.entrypoints.ops.files import in_date_order, read_invoices
-from patronage.entrypoints.ops.scratch import scratch_engine
 from patronage.service import bulk, check
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
@@ -25,18 +23,6 @@ from . import story
 
 LAST = story.START + dt.timedelta(days=81)
 LATER = LAST + dt.timedelta(days=60)
-
-
-@pytest.fixture
-def two_shops(server_url: str | None) -> Iterator[tuple[Patronage, Patronage]]:
-    """Two fresh shops configured alike on the backend under test: online and imported."""
-    with scratch_engine(server_url, prefix="test") as a, scratch_engine(server_url,
-                                                                        prefix="test") as b:
-        online, imported = Patronage(a, FixedClock(story.START)), Patronage(b, FixedClock(
-            story.START))
-        for shop in (online, imported):
-            story.configure(shop, shop.clock)  # type: ignore[arg-type]
-        yield online, imported
 
 
 @pytest.mark.parametrize(("streamed", "batch"), [(False, 7), (True, 7), (True, 100_000)],

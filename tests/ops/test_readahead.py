@@ -16,7 +16,6 @@ from patronage.core.errors import PatronageError
 from patronage.entrypoints.cli import app as cli
 from patronage.entrypoints.ops import readahead
 from patronage.entrypoints.ops.files import read_invoices, read_payments
-from patronage.entrypoints.ops.scratch import scratch_engine
 from patronage.service import bulk
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
@@ -26,16 +25,6 @@ from patronage.service.invoices import body_hash
 from . import story
 
 LAST = story.START + dt.timedelta(days=25)
-
-
-@pytest.fixture
-def two_shops(server_url: str | None) -> Iterator[tuple[Patronage, Patronage]]:
-    with scratch_engine(server_url, prefix="test") as a, \
-            scratch_engine(server_url, prefix="test") as b:
-        shops = Patronage(a, FixedClock(story.START)), Patronage(b, FixedClock(story.START))
-        for shop in shops:
-            story.configure(shop, shop.clock)  # type: ignore[arg-type]
-        yield shops
 
 
 def with_bad_rows(path: Path) -> Path:

@@ -557,19 +557,21 @@ class BulkRepository(BulkDocuments):
         self.warm(r["enrollment_id"] for r in rows)
         return [self.c["lot"].get(r["id"], r) for r in rows]
 
-    def memos_expiring(self, day: dt.date) -> list[Any]:
-        if day < self._floor(t.credit_memos, t.credit_memos.c.status == "open"):
+    def _open_expiring(self, table: Table, day: dt.date, ask: Callable[[], list[Any]]) -> list[Any]:
+        """Open memos or coupons due by `day`: none before the floor, else `ask` (the SQL)."""
+        if day < self._floor(table, table.c.status == "open"):
             return []
-        rows = super().memos_expiring(day)
-        self.marks.get("credit_memos", {}).pop("floor", None)
+        rows = ask()
+        self.marks.get(table.name, {}).pop("floor", None)  # they expire now: load it again
         return rows
 
+    def memos_expiring(self, day: dt.date) -> list[Any]:
+        return self._open_expiring(t.credit_memos, day, lambda: super(BulkRepository, self)
+                                   .memos_expiring(day))
+
     def coupons_expiring(self, day: dt.date) -> list[Any]:
-        if day < self._floor(t.coupons, t.coupons.c.status == "open"):
-            return []
-        rows = super().coupons_expiring(day)
-        self.marks.get("coupons", {}).pop("floor", None)
-        return rows
+        return self._open_expiring(t.coupons, day, lambda: super(BulkRepository, self)
+                                   .coupons_expiring(day))
 
     def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
         e = t.enrollments
