@@ -5,8 +5,11 @@ own (importing twice repeats, never conflicts); a refused header is raised here.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +17,7 @@ from typer.testing import CliRunner
 from patronage.bootstrap import open_app
 from patronage.core.errors import PatronageError
 from patronage.entrypoints.cli import app as cli
-from patronage.entrypoints.ops import readahead
+from patronage.entrypoints.ops import commands, readahead
 from patronage.entrypoints.ops.files import read_invoices, read_payments
 from patronage.service import bulk
 from patronage.service.app import Patronage
@@ -100,3 +103,51 @@ def test_the_command_reads_a_large_file_ahead(database_url: str, tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert calls == ["invoices"]
     assert f"{len(bodies)} imported, 0 already there, 0 refused" in result.stdout
+
+
+def many_invoices(path: Path, count: int) -> Path:
+    rows = ["invoice_id,date,store,customer,type,job_type,sku,item_type,product_line,"
+            "sub_department,vendor,manufacturer,qty,price,discount,tax"]
+    rows += [f"INV-{i},2023-01-02,1,R1,sale,,TIRE-{i},product,TIRES,,,,1,99.00,0.00,0.00"
+             for i in range(count)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    started: list[subprocess.Popen[bytes]] = []
+    real = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(readahead.subprocess, "Popen", popen)
+    return started
+
+
+def test_the_reader_goes_on_while_the_importer_is_busy(
+        tmp_path: Path, workers: list[subprocess.Popen[bytes]]) -> None:
+    """Far more than a pipe's buffer holds (64 KiB), yet within `AHEAD` chunks: the reading
+    process finishes while the importer has taken one document."""
+    count = readahead.CHUNK * 6
+    docs = readahead.read_ahead("invoices", many_invoices(tmp_path / "invoices.csv", count))
+    first = next(docs)
+    assert workers[0].wait(timeout=60) == 0
+    rest = list(docs)
+    assert [first.invoice, *(d.invoice for d in rest)] == [f"INV-{i}" for i in range(count)]
+
+
+def test_leaving_early_stops_the_reader_and_its_thread(
+        tmp_path: Path, workers: list[subprocess.Popen[bytes]]) -> None:
+    docs = readahead.read_ahead("invoices", many_invoices(tmp_path / "invoices.csv",
+                                                          readahead.CHUNK * 60))
+    next(docs)
+    docs.close()  # as when an import stops at a refusal
+    assert workers[0].poll() is not None
+    assert not [t for t in threading.enumerate() if t.name == "patronage-readahead"]
+
+
+def test_the_commands_batch_is_the_importers() -> None:
+    assert commands.BATCH == bulk.BATCH

@@ -40,36 +40,10 @@ from patronage.adapters.db.repository import Repository
 from patronage.core.errors import PatronageError
 from patronage.service import adjustments, enrollment, invoices, maintenance, setup
 from patronage.service.app import Patronage
+from patronage.service.documents import Doc, RowError
 from patronage.service.uow import Tx
 
 USER = "import"
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    code: str
-    message: str
-    kind: str = ""  # the document's kind, when files of two kinds are imported together
-
-
-@dataclass
-class Doc:
-    """One document read from a file: its kind (customer, invoice, payment, adjustment),
-    where it starts, how many rows, its date and the body the service takes (None when the
-    rows themselves are unreadable: see `error`)."""
-
-    kind: str
-    line: int
-    rows: int
-    day: dt.date | None
-    body: dict[str, Any] | None
-    error: RowError | None = None
-    customer: str | None = None  # what `BulkRepository.prepare` loads beforehand
-    invoice: str | None = None
-    payment: tuple[int, str] | None = None
-    card: str | None = None
-    digest: str | None = None  # an invoice's `body_hash`, when the reader worked it out
 
 
 class Progress(Protocol):
@@ -110,6 +84,8 @@ class Result:
 Post = Callable[[Tx, dict[str, Any]], Any]
 Known = Callable[[BulkRepository, dict[str, Any]], bool]
 ORDER = {"customer": 0, "adjustment": 1, "invoice": 2, "payment": 3}  # within one day
+BATCH = 5000  # documents per transaction: the reads, marks and commits of one are shared
+FIRST_WINDOW = 500  # documents: the first window need not wait for a whole batch to be read
 
 
 class Importer:
@@ -176,7 +152,9 @@ class Importer:
         stream = iter(docs)
         # a window of documents, often several days, is prepared (read) at once; the daily
         # run still comes between the days, before each day's first document
-        while window := list(islice(stream, self.batch)):
+        size = min(self.batch, FIRST_WINDOW)  # the first comes soon, however large a batch
+        while window := list(islice(stream, size)):
+            size = self.batch
             self.bulk.prepare(customers=[d.customer for d in window if d.customer],
                               invoices=[d.invoice for d in window if d.invoice],
                               payments=[d.payment for d in window if d.payment],
@@ -280,7 +258,7 @@ def _rare_collections() -> Iterator[None]:
 
 
 def run_import(label: str, app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-               batch: int = 500, progress: Progress | None = None,
+               batch: int = BATCH, progress: Progress | None = None,
                dated: bool = True, total: int | None = None) -> Result:
     """Import documents of any kinds (see the module docstring); one result for all.
     `total`: the documents come in date order and hold that many rows (see `run`)."""
@@ -330,7 +308,7 @@ POSTS: dict[str, tuple[Post, Known]] = {
 
 
 def import_customers(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                     batch: int = 500, progress: Progress | None = None,
+                     batch: int = BATCH, progress: Progress | None = None,
                      total: int | None = None) -> Result:
     """Customers in file order (enrollment dates are their own; no daily run needed)."""
     return run_import("customers", app, docs, on_error, batch, progress, dated=False,
@@ -338,7 +316,7 @@ def import_customers(app: Patronage, docs: Iterable[Doc], on_error: str = "skip"
 
 
 def import_invoices(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                    batch: int = 500, progress: Progress | None = None,
+                    batch: int = BATCH, progress: Progress | None = None,
                     payments: Iterable[Doc] = (), total: int | None = None) -> Result:
     """Invoices (and, merged by date, their payments), each by `invoices.post_invoice` or
     `post_payment` on its own date, the daily run catching up first. With `total`, both
@@ -348,7 +326,7 @@ def import_invoices(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
 
 
 def import_payments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                    batch: int = 500, progress: Progress | None = None,
+                    batch: int = BATCH, progress: Progress | None = None,
                     total: int | None = None) -> Result:
     """Payments in date order, each by `invoices.post_payment` (A5: paid in full). Dated
     before the last daily run, they accrue as a late payment would: import them with
@@ -357,7 +335,7 @@ def import_payments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
 
 
 def import_adjustments(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
-                       batch: int = 500, progress: Progress | None = None,
+                       batch: int = BATCH, progress: Progress | None = None,
                        total: int | None = None) -> Result:
     """Adjustments (J5) in date order; a row with an id is applied once however often
     the file is imported."""

@@ -8,6 +8,8 @@ a float is refused so that no binary rounding can creep in.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -376,6 +378,13 @@ def parse(model: type[Input], body: Any) -> Any:
         return model.model_validate(body)
     except ValidationError as exc:
         raise invalid_from(exc) from None
+
+
+def body_hash(model: Any) -> str:
+    """A document's digest, by which C5 tells a repeat from a conflict (the date is not
+    part of it)."""
+    data = model.model_dump(mode="json", exclude={"date"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def invalid_from(exc: ValidationError) -> PatronageError:

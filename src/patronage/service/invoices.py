@@ -7,8 +7,6 @@ quote (C1) and the post share one set of rules.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,16 +20,11 @@ from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.money import ZERO, fmt, round_money
 from patronage.core.programs import Program
 from patronage.service import awards, ledger
-from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, parse
+from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, body_hash, parse
 from patronage.service.uow import Tx
 
 CASH_EQUIVALENTS = frozenset({"cash", "check", "card"})
 NOT_SELLING = frozenset({"return", "gift_card_sale", "layaway"})
-
-
-def body_hash(model: Any) -> str:
-    data = model.model_dump(mode="json", exclude={"date"})
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def conflict(kind: str, ext: str) -> PatronageError:

@@ -19,6 +19,8 @@ OnError = Annotated[str, typer.Option("--on-error", help="skip: report a bad row
 Batch = Annotated[int, typer.Option("--batch", min=1, help="Documents per transaction")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress, only the summary")]
 
+BATCH = 5000  # = service.bulk.BATCH (that module is imported only when a command runs)
+
 import_app = typer.Typer(help="Bulk import from CSV files: customers, invoices, payments, "
                          "adjustments. Idempotent by id; bad rows reported by line.",
                          no_args_is_help=True)
@@ -89,7 +91,7 @@ def _import(kind: str, file: Path, database: str | None, on_error: str, batch: i
 
 @import_app.command("customers")
 def import_customers(file: Path, database: Database = None, on_error: OnError = "skip",
-                     batch: Batch = 500, quiet: Quiet = False) -> None:
+                     batch: Batch = BATCH, quiet: Quiet = False) -> None:
     """CSV: id,name,email,type,status,program,enrolled_on,card (the last three may be
     blank). Adds or updates customers, enrolls them, gives them their card."""
     _import("customers", file, database, on_error, batch, quiet)
@@ -97,7 +99,7 @@ def import_customers(file: Path, database: Database = None, on_error: OnError = 
 
 @import_app.command("invoices")
 def import_invoices(
-    file: Path, database: Database = None, on_error: OnError = "skip", batch: Batch = 500,
+    file: Path, database: Database = None, on_error: OnError = "skip", batch: Batch = BATCH,
     quiet: Quiet = False,
     payments: Annotated[Path | None, typer.Option(
         "--payments", help="A payments file to post with them, merged by date (what "
@@ -112,14 +114,14 @@ def import_invoices(
 
 @import_app.command("payments")
 def import_payments(file: Path, database: Database = None, on_error: OnError = "skip",
-                    batch: Batch = 500, quiet: Quiet = False) -> None:
+                    batch: Batch = BATCH, quiet: Quiet = False) -> None:
     """CSV: payment_id,invoice_id,date,store,tender,amount. Posted in date order."""
     _import("payments", file, database, on_error, batch, quiet)
 
 
 @import_app.command("adjustments")
 def import_adjustments(file: Path, database: Database = None, on_error: OnError = "skip",
-                       batch: Batch = 500, quiet: Quiet = False) -> None:
+                       batch: Batch = BATCH, quiet: Quiet = False) -> None:
     """CSV: customer,points,set_balance,expires,reason,user,allow_negative,id (J5)."""
     _import("adjustments", file, database, on_error, batch, quiet)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from patronage.core.errors import PatronageError, Problem
-from patronage.service.bulk import Doc, RowError
+from patronage.service.documents import Doc, RowError
 
 INVOICE_COLUMNS = ("invoice_id", "date", "store", "customer", "type", "job_type", "sku",
                    "item_type", "product_line", "sub_department", "vendor", "manufacturer",

@@ -5,8 +5,9 @@ checks its body and works out its `body_hash` (the idempotency digest, C5), then
 documents over in order, pickled a chunk at a time through a pipe. This process still
 checks every body itself (`post_invoice` parses it, so a bad one is refused with the same
 code and line as ever); what it no longer does is read the CSV and hash, done on the other
-core. The pipe's buffer keeps the reader at most a chunk or two ahead, so memory stays
-bounded however large the file.
+core. A thread here takes the chunks off the pipe into a queue of `AHEAD` chunks, so the
+reader keeps going while this process commits a batch, and memory stays bounded (at most
+`AHEAD` chunks wait) however large the file.
 
 The reader is `python -m patronage.entrypoints.ops.readahead KIND FILE FD`: a fresh
 interpreter, so nothing of this process (connections, threads) is inherited. Small files
@@ -17,16 +18,19 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from patronage.core.errors import PatronageError
-from patronage.service.bulk import Doc
+from patronage.service.documents import Doc
 
 CHUNK = 500  # documents per hand-over
+AHEAD = 20  # chunks read ahead, at most, waiting for the importer
 WORTH_IT = 1_000_000  # bytes: smaller files are read in this process
 
 
@@ -41,7 +45,11 @@ def reader(kind: str, path: Path, ahead: bool | None = None) -> Iterator[Doc]:
 
 
 def read_ahead(kind: str, path: Path) -> Iterator[Doc]:
-    """`READERS[kind](path)`, run in another process; a refusal there is raised here."""
+    """`READERS[kind](path)`, run in another process; a refusal there is raised here.
+
+    A thread of this process takes the chunks off the pipe as they come, into a queue of
+    `AHEAD` chunks: the reader never waits for a pipe buffer that this process, busy with
+    a batch, is not emptying."""
     out, into = os.pipe()
     try:
         worker = subprocess.Popen(
@@ -49,25 +57,49 @@ def read_ahead(kind: str, path: Path) -> Iterator[Doc]:
             stdin=subprocess.DEVNULL)
     finally:
         os.close(into)
+    chunks: queue.Queue[Any] = queue.Queue(AHEAD)
+    stop = threading.Event()
+    drain = threading.Thread(target=_drain, args=(os.fdopen(out, "rb"), chunks, stop),
+                             name="patronage-readahead", daemon=True)
+    drain.start()
     try:
-        with os.fdopen(out, "rb") as pipe:
-            while True:
-                try:
-                    item: Any = pickle.load(pipe)
-                except EOFError:
-                    raise RuntimeError(f"the reading process stopped ({worker.wait()})") from None
-                if item is None:
-                    return
-                if isinstance(item, list):
-                    yield from item
-                elif item[0] == "refused":  # ("refused", code, message, problems)
-                    raise PatronageError(item[1], item[2], item[3])
-                else:  # ("failed", what)
-                    raise RuntimeError(f"the reading process failed: {item[1]}")
+        while True:
+            item = chunks.get()
+            if item is None:
+                return
+            if isinstance(item, list):
+                yield from item
+            elif item[0] == "refused":  # ("refused", code, message, problems)
+                raise PatronageError(item[1], item[2], item[3])
+            elif item[0] == "stopped":
+                raise RuntimeError(f"the reading process stopped ({worker.wait()})")
+            else:  # ("failed", what)
+                raise RuntimeError(f"the reading process failed: {item[1]}")
     finally:
+        stop.set()
         if worker.poll() is None:
             worker.kill()
         worker.wait()
+        drain.join()
+
+
+def _drain(pipe: Any, chunks: queue.Queue[Any], stop: threading.Event) -> None:
+    """In a thread: the pipe's items into `chunks` until the end (None), a refusal, or
+    `stop` (the importer is done with them, early or not)."""
+    with pipe:
+        while not stop.is_set():
+            try:
+                item: Any = pickle.load(pipe)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                item = ("stopped",)
+            while not stop.is_set():
+                try:
+                    chunks.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if item is None or not isinstance(item, list):
+                return
 
 
 def _read(kind: str, path: Path, pipe: Any) -> None:
@@ -97,8 +129,7 @@ def _read(kind: str, path: Path, pipe: Any) -> None:
 
 def _digest(doc: Doc) -> None:
     """An invoice's digest, when its body is good (a bad one is refused by the poster)."""
-    from patronage.service.inputs import InvoiceIn, parse
-    from patronage.service.invoices import body_hash
+    from patronage.service.inputs import InvoiceIn, body_hash, parse
 
     if doc.body is None or doc.error is not None:
         return
