@@ -18,7 +18,7 @@ from patronage.bootstrap import open_app
 from patronage.core.errors import PatronageError
 from patronage.entrypoints.cli import app as cli
 from patronage.entrypoints.ops import commands, readahead
-from patronage.entrypoints.ops.files import read_invoices, read_payments
+from patronage.entrypoints.ops.files import INVOICE_COLUMNS, read_invoices, read_payments
 from patronage.service import bulk
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
@@ -106,8 +106,7 @@ def test_the_command_reads_a_large_file_ahead(database_url: str, tmp_path: Path,
 
 
 def many_invoices(path: Path, count: int) -> Path:
-    rows = ["invoice_id,date,store,customer,type,job_type,sku,item_type,product_line,"
-            "sub_department,vendor,manufacturer,qty,price,discount,tax"]
+    rows = [",".join(INVOICE_COLUMNS)]
     rows += [f"INV-{i},2023-01-02,1,R1,sale,,TIRE-{i},product,TIRES,,,,1,99.00,0.00,0.00"
              for i in range(count)]
     path.write_text("\n".join(rows) + "\n")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from patronage.adapters.db import bulk
 from patronage.adapters.db.bulk import BulkRepository, SlowPath
 from patronage.adapters.db.repository import Repository
 from patronage.service import ledger, maintenance
@@ -66,8 +67,11 @@ def change(tx: Tx, repo: BulkRepository, rnd: random.Random, day: dt.date) -> No
         repo.update_coupon(coupon["id"], status=rnd.choice(("used", "open")))
 
 
+@pytest.mark.parametrize("horizon", [31, 3])  # days: with 3, the due memos are loaded again
 @pytest.mark.parametrize("seed", range(4))
-def test_the_marks_answer_as_the_sql_does(app: Patronage, clock: FixedClock, seed: int) -> None:
+def test_the_marks_answer_as_the_sql_does(app: Patronage, clock: FixedClock, seed: int,
+                                          horizon: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "HORIZON", dt.timedelta(days=horizon))
     make_shop(app, MEMO, COUPON, customers=tuple(CUSTOMERS))
     for cid, program in CUSTOMERS.items():
         app.enroll({"customer": cid, "program": program, "date": START})

@@ -92,24 +92,21 @@ def band_percent(tiers: tuple[tuple[Decimal | None, Decimal], ...], amount: Deci
 
 
 def filter_matches(f: Filter, sale: Sale, line: Line) -> bool:
-    if not in_effect(f.effective, f.expires, sale.date):
-        return False
-    checks: list[tuple[tuple[object, ...], object]] = [
-        (f.transaction_types, sale.type),
-        (f.stores, sale.store),
-        (f.job_types, sale.job_type),
-        (f.vendors, line.vendor),
-        (f.manufacturers, line.manufacturer),
-        (f.product_lines, line.product_line),
-        (f.sub_departments, line.sub_department),
-        (f.item_types, line.item_type),
-        (f.items, line.sku),
-    ]
-    if any(allowed and value not in allowed for allowed, value in checks):
-        return False
-    if line.item_type in f.exclude_item_types:
-        return False
-    return f.min_qty is None or line.qty >= f.min_qty
+    """In effect on the sale's date; every list the filter has (an empty one allows all)
+    holds the sale's or line's value; the item type is not excluded; the quantity is at
+    least the minimum."""
+    return (in_effect(f.effective, f.expires, sale.date)
+            and (not f.transaction_types or sale.type in f.transaction_types)
+            and (not f.stores or sale.store in f.stores)
+            and (not f.job_types or sale.job_type in f.job_types)
+            and (not f.vendors or line.vendor in f.vendors)
+            and (not f.manufacturers or line.manufacturer in f.manufacturers)
+            and (not f.product_lines or line.product_line in f.product_lines)
+            and (not f.sub_departments or line.sub_department in f.sub_departments)
+            and (not f.item_types or line.item_type in f.item_types)
+            and (not f.items or line.sku in f.items)
+            and line.item_type not in f.exclude_item_types
+            and (f.min_qty is None or line.qty >= f.min_qty))
 
 
 def line_eligible(program: Program, sale: Sale, line: Line) -> bool:

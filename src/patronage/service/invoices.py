@@ -269,15 +269,20 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
         accrual_day = max(day, earn_day)
     sale = Sale(date=earn_day, type=inv["type"], store=inv["store_id"], job_type=inv["job_type"])
     lines = tx.repo.invoice_lines(pk)
+    flags = []
     for x in lines:
         line = Line(sku=x["sku"], item_type=x["item_type"], qty=x["qty"], price=x["price"],
                     discount=x["discount"], product_line=x["product_line"],
                     sub_department=x["sub_department"], vendor=x["vendor"],
                     manufacturer=x["manufacturer"])
-        if line_eligible(program, sale, line):
+        earns = line_eligible(program, sale, line)
+        if earns:
             tx.repo.set_line_eligible(pk, x["line_no"])
+        flags.append(earns or bool(x["eligible"]))
     rate = rate_for(program, sale)
-    eligible = eligible_of(remaining_amounts(tx.repo.invoice_lines(pk)), inv["loyalty_discount"])
+    eligible = eligible_of([(amount, flag) for (amount, _), flag in  # the lines as now stored
+                            zip(remaining_amounts(lines), flags, strict=True)],
+                           inv["loyalty_discount"])
     points = rate.points(eligible)
     lot_id = None
     if points > 0:

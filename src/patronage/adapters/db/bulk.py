@@ -43,6 +43,8 @@ from patronage.adapters.db.bulk_writer import (
 )
 from patronage.core.lots import LotState, state
 
+HORIZON = dt.timedelta(days=31)  # how far ahead the daily run's memos and coupons due are held
+
 
 def _chunks(items: Iterable[Any]) -> Iterable[list[Any]]:
     batch = list(dict.fromkeys(items))
@@ -520,13 +522,28 @@ class BulkRepository(BulkDocuments):
         if marks and "floor" in marks and expires_on is not None and expires_on < marks["floor"]:
             marks["floor"] = expires_on
 
-    def _due(self, table: str, row: dict[str, Any] | None) -> None:
-        """A memo or coupon was added or changed: an open one may expire before the floor
-        (one not held in memory: its expiry is unknown, so the floor is loaded again)."""
-        if row is None:
-            self.marks.get(table, {}).pop("floor", None)
-        elif row["status"] == "open":
-            self._lower(table, row["expires_on"])
+    def _due(self, table: str, key: Any, row: dict[str, Any] | None,
+             values: dict[str, Any]) -> None:
+        """Memo or coupon `key` was added or changed (`values`; `row`, when in memory): keep
+        the open ones due within the horizon (see `_open_expiring`) a superset of the truth.
+        One that may be open again, with an expiry not in memory, loads the mark again."""
+        marks = self.marks.get(table)
+        if not marks or "due" not in marks:
+            return
+        horizon, when, by_day = marks["due"]
+        status = values.get("status", row["status"] if row is not None else None)
+        if status == "open" or "expires_on" in values:
+            if row is None or row["status"] != "open":
+                if row is None:
+                    del marks["due"]
+                return
+            day = row["expires_on"]
+            if day is not None and day <= horizon and when.get(key) != day:
+                when[key] = day
+                by_day.setdefault(day, set()).add(key)
+        elif status is not None and not self.in_item and key in when:
+            # closed (used, expired, cancelled); inside an item it stays: the item may be undone
+            by_day.get(when.pop(key), set()).discard(key)
 
     def _floor(self, table: Table, live: Any) -> dt.date:
         """The earliest expiry among `table`'s `live` rows (date.max if none)."""
@@ -558,11 +575,33 @@ class BulkRepository(BulkDocuments):
         return [self.c["lot"].get(r["id"], r) for r in rows]
 
     def _open_expiring(self, table: Table, day: dt.date, ask: Callable[[], list[Any]]) -> list[Any]:
-        """Open memos or coupons due by `day`: none before the floor, else `ask` (the SQL)."""
-        if day < self._floor(table, table.c.status == "open"):
+        """Open memos or coupons due by `day`: none unless the mark holds one, else `ask`
+        (the SQL). The mark: the open ones due by a horizon (`HORIZON` after the day it was
+        loaded), by day, kept by `_due`; loaded again once the days pass the horizon."""
+        marks = self.marks.setdefault(table.name, {})
+        if "due" not in marks or day > marks["due"][0]:
+            horizon = day + HORIZON
+            found = self._query(select(table.c.id, table.c.expires_on).where(
+                and_(table.c.status == "open", table.c.expires_on <= horizon)))
+            by_day: dict[dt.date, set[int]] = {}
+            for r in found:
+                by_day.setdefault(r["expires_on"], set()).add(r["id"])
+            marks = self.marks.setdefault(table.name, {})
+            marks["due"] = (horizon, {r["id"]: r["expires_on"] for r in found}, by_day)
+        _, when, by_day = marks["due"]
+        past = [d for d, ids in by_day.items() if d <= day]
+        if not any(by_day[d] for d in past):
             return []
         rows = ask()
-        self.marks.get(table.name, {}).pop("floor", None)  # they expire now: load it again
+        found = {r["id"] for r in rows}  # they stay until they are closed (expired)
+        for d in past:  # any other is no longer open, or is due later now (and held there)
+            held = by_day[d]
+            left = by_day[d] = {key for key in held if key in found}
+            for key in held - left:
+                if when.get(key) == d:
+                    del when[key]
+            if not left:
+                del by_day[d]
         return rows
 
     def memos_expiring(self, day: dt.date) -> list[Any]:

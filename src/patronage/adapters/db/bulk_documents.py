@@ -37,7 +37,8 @@ class BulkDocuments(Repository):
         def _mark(self, table: str, key: Any, **values: Any) -> None: ...
         def is_new(self, row: dict[str, Any]) -> bool: ...
         def _lower(self, table: str, expires_on: dt.date | None) -> None: ...
-        def _due(self, table: str, row: dict[str, Any] | None) -> None: ...
+        def _due(self, table: str, key: Any, row: dict[str, Any] | None,
+                 values: dict[str, Any]) -> None: ...
         def _load_documents(self, pks: list[int]) -> None: ...
         def prepare(self, customers: Iterable[str] = (), invoices: Iterable[str] = (),
                     payments: Iterable[tuple[int, str]] = (), documents: bool = False,
@@ -214,7 +215,7 @@ class BulkDocuments(Repository):
         row = self._add("credit_memos", values)
         self._append(memos, row)
         self._put(self.c["memo"], row["id"], row)
-        self._due("credit_memos", row)
+        self._due("credit_memos", row["id"], row, row)
         return int(row["id"])
 
     def memos(self, customer_id: str) -> list[Any]:
@@ -230,14 +231,14 @@ class BulkDocuments(Repository):
             self._set(row, "status", status)
         if row is None or not self.is_new(row):
             self._mark("credit_memos", memo_id, status=status)
-        self._due("credit_memos", row)
+        self._due("credit_memos", memo_id, row, {"status": status})
 
     def insert_coupon(self, values: dict[str, Any]) -> int:
         coupons = self._owned("coupons", values["customer_id"])
         row = self._add("coupons", values)
         self._append(coupons, row)
         self._put(self.c["coupon"], row["id"], row)
-        self._due("coupons", row)
+        self._due("coupons", row["id"], row, row)
         return int(row["id"])
 
     def coupons(self, customer_id: str) -> list[Any]:
@@ -253,7 +254,7 @@ class BulkDocuments(Repository):
                 self._set(row, key, value)
         if row is None or not self.is_new(row):
             self._mark("coupons", coupon_id, **values)
-        self._due("coupons", row)
+        self._due("coupons", coupon_id, row, values)
 
     # --- journal, outbox, events ---------------------------------------------------------------
     def journal(self, day: dt.date, kind: str, postings: list[Posting], memo: str,
