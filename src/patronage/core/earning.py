@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 
 from patronage.core.dates import in_effect
@@ -30,8 +31,8 @@ class Line:
     vendor: str | None = None
     manufacturer: str | None = None
 
-    @property
-    def amount(self) -> Decimal:
+    @cached_property
+    def amount(self) -> Decimal:  # worked out once: a line's amount is asked for often
         return round_money(self.qty * self.price - self.discount)
 
 

@@ -62,7 +62,7 @@ def to_cents(value: Decimal) -> int:
 
 
 def from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(CENT)
+    return Decimal(cents).scaleb(-2)  # exact, with two decimals: 1234 -> 12.34, 0 -> 0.00
 
 
 def fmt(value: Decimal) -> str:

@@ -194,8 +194,9 @@ class BulkRepository(BulkDocuments):
         """Buffer a new row, complete with defaults (and its id where one is allocated)."""
         row = {**FULL[table], **values}
         for name in MONEY[table]:
-            if row[name] is not None:
-                row[name] = Decimal(row[name]).quantize(CENT)
+            value = row[name]
+            if value is not None:
+                row[name] = (value if type(value) is Decimal else Decimal(value)).quantize(CENT)
         if table in ALLOCATED:
             row["id"] = self._allocate(table)
         self.rows[table].append(row)  # an item's rows are cut back by its first undo step
@@ -271,7 +272,9 @@ class BulkRepository(BulkDocuments):
     # --- loading rows into memory ------------------------------------------------------------
     def _query(self, stmt: Any) -> list[dict[str, Any]]:
         self.before_sql(stmt)
-        return [dict(r) for r in self.raw.execute(stmt).mappings()]
+        result = self.raw.execute(stmt)
+        keys = list(result.keys())
+        return [dict(zip(keys, r, strict=True)) for r in result]
 
     def prepare(self, customers: Iterable[str] = (), invoices: Iterable[str] = (),
                 payments: Iterable[tuple[int, str]] = (), documents: bool = False,
