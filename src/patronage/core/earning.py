@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
 from patronage.core.dates import in_effect
 from patronage.core.money import ZERO, floor_int, round_money

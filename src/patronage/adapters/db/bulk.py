@@ -102,7 +102,8 @@ class BulkRepository(BulkDocuments):
         self.writer = Writer(conn)
         self.postgres = conn.dialect.name == "postgresql"
         self.in_item = False
-        self._undo: list[Callable[[], None]] = []
+        # an item's undo steps: a function to call, or (mapping, key, old value) to restore
+        self._undo: list[Any] = []
         self.slow_items = 0
         self._next_id: dict[str, list[int]] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in INSERTS}
@@ -163,21 +164,24 @@ class BulkRepository(BulkDocuments):
         self.in_item = False
         if not ok:
             for step in reversed(self._undo):
-                step()
+                if type(step) is tuple:
+                    where, key, old = step
+                    if old is MISSING:
+                        where.pop(key, None)
+                    else:
+                        where[key] = old
+                else:
+                    step()
         self._undo = []
 
     def _set(self, row: dict[str, Any], key: str, value: Any) -> None:
         if self.in_item:
-            old = row.get(key, MISSING)
-            self._undo.append(lambda: row.__setitem__(key, old) if old is not MISSING
-                              else row.pop(key, None))
+            self._undo.append((row, key, row.get(key, MISSING)))
         row[key] = value
 
     def _put(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
         if self.in_item:
-            old = cache.get(key, MISSING)
-            self._undo.append(lambda: cache.__setitem__(key, old) if old is not MISSING
-                              else cache.pop(key, None))
+            self._undo.append((cache, key, cache.get(key, MISSING)))
         cache[key] = value
 
     def _append(self, items: list[Any], value: Any) -> None:
@@ -596,10 +600,10 @@ class BulkRepository(BulkDocuments):
         if not any(by_day[d] for d in past):
             return []
         rows = ask()
-        found = {r["id"] for r in rows}  # they stay until they are closed (expired)
+        open_now = {r["id"] for r in rows}  # they stay until they are closed (expired)
         for d in past:  # any other is no longer open, or is due later now (and held there)
             held = by_day[d]
-            left = by_day[d] = {key for key in held if key in found}
+            left = by_day[d] = {key for key in held if key in open_now}
             for key in held - left:
                 if when.get(key) == d:
                     del when[key]

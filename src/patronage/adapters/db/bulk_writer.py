@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, DateTime, bindparam, insert
+from sqlalchemy import Boolean, Date, DateTime, bindparam, insert
 from sqlalchemy.engine import Connection
 
 from patronage.adapters.db import tables as t
@@ -72,12 +72,14 @@ def to_cents_or_none(value: Any) -> int | None:
 Convert = Callable[[list[dict[str, Any]]], list[tuple[Any, ...]]]
 
 
-def _converter(columns: list[tuple[str, str, Any]]) -> Convert:
+def _converter(columns: list[tuple[str, str, Any]], native_flags: bool) -> Convert:
     """A function that turns rows (dicts) into the driver's tuples, written out for one
     statement's columns `(name, how, bind processor)` and compiled once: a value that needs
     nothing is looked up, money becomes its cents (`to_cents`, with its usual case inline),
-    an exact decimal its text (as `ExactDecimal` stores it), anything else goes through the
-    bind processor SQLAlchemy itself would use. One pass, no call for most cells."""
+    an exact decimal its text (as `ExactDecimal` stores it), a flag what the dialect's
+    Boolean makes of True and False (`native_flags`: kept, else 1 and 0), anything else goes
+    through the bind processor SQLAlchemy itself would use. One pass, no call for most
+    cells."""
     env: dict[str, Any] = {"Decimal": Decimal, "to_cents": to_cents}
     cells = []
     for i, (name, how, proc) in enumerate(columns):
@@ -90,6 +92,11 @@ def _converter(columns: list[tuple[str, str, Any]]) -> Convert:
                          f"else to_cents({v})))")
         elif how == "text":
             cells.append(f"(None if ({v} := {get}) is None else str({v}))")
+        elif how == "flag":  # True and False as the driver takes them; anything else: `proc`
+            env[f"p{i}"] = proc
+            yes, no = ("True", "False") if native_flags else ("1", "0")
+            cells.append(f"(None if ({v} := {get}) is None else {yes} if {v} is True "
+                         f"else {no} if {v} is False else p{i}({v}))")
         else:
             env[f"p{i}"] = proc
             cells.append(f"p{i}({get})")
@@ -124,12 +131,14 @@ class Writer:
                     columns.append((n, "text", None))
                 elif proc is None:
                     columns.append((n, "plain", None))
+                elif isinstance(kind, Boolean):
+                    columns.append((n, "flag", proc))
                 elif isinstance(kind, (Date, DateTime)):  # a batch shares a few dates
                     columns.append((n, "call", lru_cache(maxsize=4096)(proc)))
                 else:
                     columns.append((n, "call", proc))
             plan = self.plans[key] = (compiled.string, compiled.positiontup is not None, names,
-                                      _converter(columns))
+                                      _converter(columns, dialect.supports_native_boolean))
         return plan
 
     def _values(self, key: Any, make: Callable[[], Any],
