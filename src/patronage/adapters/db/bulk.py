@@ -581,10 +581,11 @@ class BulkRepository(BulkDocuments):
         self.warm(r["enrollment_id"] for r in rows)
         return [self.c["lot"].get(r["id"], r) for r in rows]
 
-    def _open_expiring(self, table: Table, day: dt.date, ask: Callable[[], list[Any]]) -> list[Any]:
-        """Open memos or coupons due by `day`: none unless the mark holds one, else `ask`
-        (the SQL). The mark: the open ones due by a horizon (`HORIZON` after the day it was
-        loaded), by day, kept by `_due`; loaded again once the days pass the horizon."""
+    def _open_expiring(self, table: Table, day: dt.date) -> list[Any]:
+        """Open memos or coupons due by `day`, in id order: none unless the mark holds one,
+        else those of the mark's that SQL finds open and due. The mark: the open ones due by
+        a horizon (`HORIZON` after the day it was loaded), by day, kept by `_due` (a superset
+        of the truth); loaded again once the days pass the horizon."""
         marks = self.marks.setdefault(table.name, {})
         if "due" not in marks or day > marks["due"][0]:
             horizon = day + HORIZON
@@ -599,7 +600,11 @@ class BulkRepository(BulkDocuments):
         past = [d for d, ids in by_day.items() if d <= day]
         if not any(by_day[d] for d in past):
             return []
-        rows = ask()
+        rows = []
+        for ids in _chunks(sorted(set().union(*(by_day[d] for d in past)))):
+            rows += self._query(select(table).where(
+                table.c.id.in_(ids), table.c.status == "open", table.c.expires_on <= day)
+                .order_by(table.c.id))
         open_now = {r["id"] for r in rows}  # they stay until they are closed (expired)
         for d in past:  # any other is no longer open, or is due later now (and held there)
             held = by_day[d]
@@ -612,12 +617,10 @@ class BulkRepository(BulkDocuments):
         return rows
 
     def memos_expiring(self, day: dt.date) -> list[Any]:
-        return self._open_expiring(t.credit_memos, day, lambda: super(BulkRepository, self)
-                                   .memos_expiring(day))
+        return self._open_expiring(t.credit_memos, day)
 
     def coupons_expiring(self, day: dt.date) -> list[Any]:
-        return self._open_expiring(t.coupons, day, lambda: super(BulkRepository, self)
-                                   .coupons_expiring(day))
+        return self._open_expiring(t.coupons, day)
 
     def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
         e = t.enrollments
@@ -634,10 +637,9 @@ class BulkRepository(BulkDocuments):
         """Those holding the level in any state (held >= available + debt) are judged by
         L1; one that does not reach it waits until its next pending lot becomes available
         (before then, with no entry of its own, its available points cannot grow)."""
-        e = t.enrollments  # each with the first day to judge it on
-        holding = and_(e.c.program_id == program_id, e.c.held >= level, e.c.status == "open")
-
-        def load() -> dict[int, dt.date]:
+        def load() -> dict[int, dt.date]:  # each with the first day to judge it on
+            e = t.enrollments
+            holding = and_(e.c.program_id == program_id, e.c.held >= level, e.c.status == "open")
             return {r["id"]: dt.date.min for r in self._query(select(e.c.id).where(holding))}
 
         holders: dict[int, dt.date] = self._mark_of("enrollments", ("holders", program_id, level),
