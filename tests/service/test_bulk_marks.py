@@ -97,3 +97,28 @@ def test_the_marks_answer_as_the_sql_does(app: Patronage, clock: FixedClock, see
                 pass
             repo.end_item(ok=False)
     assert checked > 20  # the questions had answers, not only empty lists
+
+
+@pytest.mark.parametrize("table", ["credit_memos", "coupons"])
+def test_one_opened_again_outside_memory_is_found_due(app: Patronage, clock: FixedClock,
+                                                      table: str) -> None:
+    """A memo or coupon the repository does not hold, opened again after the mark was
+    loaded: its expiry is not in memory, so the mark is loaded again, and it is due."""
+    make_shop(app, MEMO, customers=("M0",))
+    due = START + dt.timedelta(days=5)
+    values = {"customer_id": "M0", "amount": "5.00", "issued_on": START, "expires_on": due,
+              "status": "used"}
+    with app.engine.begin() as conn:
+        plain = Repository(conn)
+        key = plain.insert_memo({**values, "remaining": "5.00"}) if table == "credit_memos" \
+            else plain.insert_coupon(values)
+    ask = "memos_expiring" if table == "credit_memos" else "coupons_expiring"
+    with bulk_unit_of_work(app.engine, clock) as tx:
+        repo = tx.repo
+        assert isinstance(repo, BulkRepository)
+        assert getattr(repo, ask)(due) == []  # the mark is loaded: nothing open is due
+        if table == "credit_memos":
+            repo.set_memo_status(key, "open")
+        else:
+            repo.update_coupon(key, status="open")
+        assert [r["id"] for r in getattr(repo, ask)(due)] == [key]
