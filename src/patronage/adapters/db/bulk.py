@@ -594,10 +594,9 @@ class BulkRepository(BulkDocuments):
             by_day: dict[dt.date, set[int]] = {}
             for r in found:
                 by_day.setdefault(r["expires_on"], set()).add(r["id"])
-            marks = self.marks.setdefault(table.name, {})
             marks["due"] = (horizon, {r["id"]: r["expires_on"] for r in found}, by_day)
         _, when, by_day = marks["due"]
-        past = [d for d, ids in by_day.items() if d <= day]
+        past = [d for d in by_day if d <= day]
         if not any(by_day[d] for d in past):
             return []
         rows = []

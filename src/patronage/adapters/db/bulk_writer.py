@@ -65,10 +65,6 @@ def _parents(name: str) -> frozenset[str]:
 PARENTS = {name: _parents(name) for name in INSERTS}
 
 
-def to_cents_or_none(value: Any) -> int | None:
-    return None if value is None else to_cents(value)
-
-
 Convert = Callable[[list[dict[str, Any]]], list[tuple[Any, ...]]]
 
 
