@@ -5,7 +5,6 @@ own (importing twice repeats, never conflicts); a refused header is raised here.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,38 +112,48 @@ def many_invoices(path: Path, count: int) -> Path:
     return path
 
 
-@pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
-    started: list[subprocess.Popen[bytes]] = []
-    real = subprocess.Popen
+@pytest.fixture(autouse=True, params=["fork", "interpreter"])
+def how(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: the reader forked, and a fresh interpreter (where there is no
+    fork)."""
+    monkeypatch.setattr(readahead, "FORK", request.param == "fork")
+    return str(request.param)
 
-    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
-        started.append(real(*args, **kwargs))
+
+@pytest.fixture
+def workers(how: str, monkeypatch: pytest.MonkeyPatch) -> list[readahead._Worker]:
+    """The reading processes started by `read_ahead`."""
+    started: list[readahead._Worker] = []
+    real = readahead._start
+
+    def start(*args: Any) -> readahead._Worker:
+        started.append(real(*args))
+        assert (started[-1].forked is not None) == (how == "fork")
         return started[-1]
 
-    monkeypatch.setattr(readahead.subprocess, "Popen", popen)
+    monkeypatch.setattr(readahead, "_start", start)
     return started
 
 
 def test_the_reader_goes_on_while_the_importer_is_busy(
-        tmp_path: Path, workers: list[subprocess.Popen[bytes]]) -> None:
+        tmp_path: Path, workers: list[readahead._Worker]) -> None:
     """Far more than a pipe's buffer holds (64 KiB), yet within `AHEAD` chunks: the reading
     process finishes while the importer has taken one document."""
     count = readahead.CHUNK * 6
     docs = readahead.read_ahead("invoices", many_invoices(tmp_path / "invoices.csv", count))
     first = next(docs)
-    assert workers[0].wait(timeout=60) == 0
+    assert workers[0].wait(timeout=60) == 0  # ended, and well
     rest = list(docs)
     assert [first.invoice, *(d.invoice for d in rest)] == [f"INV-{i}" for i in range(count)]
 
 
 def test_leaving_early_stops_the_reader_and_its_thread(
-        tmp_path: Path, workers: list[subprocess.Popen[bytes]]) -> None:
+        tmp_path: Path, workers: list[readahead._Worker]) -> None:
     docs = readahead.read_ahead("invoices", many_invoices(tmp_path / "invoices.csv",
                                                           readahead.CHUNK * 60))
     next(docs)
     docs.close()  # as when an import stops at a refusal
-    assert workers[0].poll() is not None
+    assert workers[0].wait(0) is not None
     assert not [t for t in threading.enumerate() if t.name == "patronage-readahead"]
 
 

@@ -85,7 +85,9 @@ Post = Callable[[Tx, dict[str, Any]], Any]
 Known = Callable[[BulkRepository, dict[str, Any]], bool]
 ORDER = {"customer": 0, "adjustment": 1, "invoice": 2, "payment": 3}  # within one day
 BATCH = 5000  # documents per transaction: the reads, marks and commits of one are shared
-FIRST_WINDOW = 500  # documents: the first window need not wait for a whole batch to be read
+FIRST_WINDOW = 100  # documents: the first window need not wait for a whole batch to be read
+GROWTH = 1.5  # each window after it half as large again, up to a batch: the reading process
+# (about twice as fast as posting) stays ahead, where a whole batch at once made us wait
 
 
 class Importer:
@@ -154,7 +156,7 @@ class Importer:
         # run still comes between the days, before each day's first document
         size = min(self.batch, FIRST_WINDOW)  # the first comes soon, however large a batch
         while window := list(islice(stream, size)):
-            size = self.batch
+            size = min(self.batch, int(size * GROWTH))
             self.bulk.prepare(customers=[d.customer for d in window if d.customer],
                               invoices=[d.invoice for d in window if d.invoice],
                               payments=[d.payment for d in window if d.payment],

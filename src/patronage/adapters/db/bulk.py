@@ -16,11 +16,13 @@ Rows in memory are plain dicts with the values the database would give back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, literal_column, select, text, update
+from sqlalchemy import Table, and_, any_, bindparam, func, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import visitors
 
@@ -274,6 +276,16 @@ class BulkRepository(BulkDocuments):
             self.totals = {}
 
     # --- loading rows into memory ------------------------------------------------------------
+    def _among(self, column: Any, ids: list[Any]) -> Any:
+        """`column IN ids`, the ids sent as one value: a JSON array that SQLite's json_each
+        reads, or a PostgreSQL array. The statement is then the same whatever the ids, so
+        it is compiled once, where an IN list of its own parameters was rendered again for
+        every chunk (a tenth of the time `prepare` took)."""
+        if self.postgres:
+            return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))
+        return column.in_(select(literal_column("value")).select_from(
+            func.json_each(bindparam(None, json.dumps(list(ids))))))
+
     def _query(self, stmt: Any) -> list[dict[str, Any]]:
         self.before_sql(stmt)
         result = self.raw.execute(stmt)
@@ -292,12 +304,12 @@ class BulkRepository(BulkDocuments):
         numbers = [x for x in dict.fromkeys(cards) if x not in c["card"]]
         for ids in _chunks(numbers):
             found = {r["number"]: r for r in self._query(
-                select(t.cards).where(t.cards.c.number.in_(ids)))}
+                select(t.cards).where(self._among(t.cards.c.number, ids)))}
             for number in ids:
                 c["card"][number] = found.get(number)
         want = [x for x in dict.fromkeys(customers) if x is not None and x not in c["customer"]]
         for ids in _chunks(want):
-            stmt = select(t.customers).where(t.customers.c.id.in_(ids)).order_by(t.customers.c.id)
+            stmt = select(t.customers).where(self._among(t.customers.c.id, ids)).order_by(t.customers.c.id)
             found = {r["id"]: r for r in self._query(stmt.with_for_update() if self.postgres
                                                       else stmt)}
             for cid in ids:
@@ -305,7 +317,7 @@ class BulkRepository(BulkDocuments):
                 c["open"][cid] = None
                 c["memos"][cid], c["coupons"][cid] = [], []
             e = t.enrollments
-            opened = self._query(select(e).where(and_(e.c.customer_id.in_(ids),
+            opened = self._query(select(e).where(and_(self._among(e.c.customer_id, ids),
                                                       e.c.status == "open")))
             for row in opened:  # one held already (warmed by the daily run) stays the one
                 row = c["enrollment"].setdefault(row["id"], row)
@@ -313,13 +325,13 @@ class BulkRepository(BulkDocuments):
             self._load_lots([row["id"] for row in opened])
             for table, key, one in ((t.credit_memos, "memos", "memo"),
                                     (t.coupons, "coupons", "coupon")):
-                for row in self._query(select(table).where(table.c.customer_id.in_(ids))
+                for row in self._query(select(table).where(self._among(table.c.customer_id, ids))
                                        .order_by(table.c.id)):
                     c[key][row["customer_id"]].append(row)
                     c[one][row["id"]] = row
         exts = [x for x in dict.fromkeys(invoices) if x not in c["by_ext"]]
         for ids in _chunks(exts):
-            rows = self._query(select(t.invoices).where(t.invoices.c.external_id.in_(ids))
+            rows = self._query(select(t.invoices).where(self._among(t.invoices.c.external_id, ids))
                                .order_by(t.invoices.c.id))
             for ext in ids:
                 c["by_ext"][ext] = []
@@ -340,10 +352,10 @@ class BulkRepository(BulkDocuments):
         il, p = t.invoice_lines, t.payments
         for pk in pks:
             self.c["lines"][pk], self.c["payments"][pk] = [], []
-        for row in self._query(select(il).where(il.c.invoice_id.in_(pks))
+        for row in self._query(select(il).where(self._among(il.c.invoice_id, pks))
                                .order_by(il.c.invoice_id, il.c.line_no)):
             self.c["lines"][row["invoice_id"]].append(row)
-        for row in self._query(select(p).where(p.c.invoice_id.in_(pks)).order_by(p.c.id)):
+        for row in self._query(select(p).where(self._among(p.c.invoice_id, pks)).order_by(p.c.id)):
             self.c["payments"][row["invoice_id"]].append(row)
 
     def _load_lots(self, enrollment_ids: Iterable[int]) -> None:
@@ -351,13 +363,13 @@ class BulkRepository(BulkDocuments):
         for ids in _chunks(want):
             for eid in ids:
                 self.c["lots"][eid], self.c["last"][eid] = {}, None
-            rows = self._query(select(t.lots).where(and_(t.lots.c.enrollment_id.in_(ids), LIVE)))
+            rows = self._query(select(t.lots).where(and_(self._among(t.lots.c.enrollment_id, ids), LIVE)))
             for row in rows:
                 self.c["lots"][row["enrollment_id"]][row["id"]] = row
                 self.c["lot"][row["id"]] = row
             tot = t.enrollment_totals  # the date of each one's latest entry
             for row in self._query(select(tot.c.enrollment_id, func.max(tot.c.last_on)
-                                          .label("last")).where(tot.c.enrollment_id.in_(ids))
+                                          .label("last")).where(self._among(tot.c.enrollment_id, ids))
                                    .group_by(tot.c.enrollment_id)):
                 self.c["last"][row["enrollment_id"]] = row["last"]
 
@@ -366,7 +378,7 @@ class BulkRepository(BulkDocuments):
         every = list(dict.fromkeys(enrollment_ids))
         want = [x for x in every if x not in self.c["enrollment"]]
         for ids in _chunks(want):
-            for row in self._query(select(t.enrollments).where(t.enrollments.c.id.in_(ids))):
+            for row in self._query(select(t.enrollments).where(self._among(t.enrollments.c.id, ids))):
                 self.c["enrollment"][row["id"]] = row
         self._load_lots(every)
         # their customers too (with memos and coupons): an award issues a memo or a coupon
@@ -602,7 +614,7 @@ class BulkRepository(BulkDocuments):
         rows = []
         for ids in _chunks(sorted(set().union(*(by_day[d] for d in past)))):
             rows += self._query(select(table).where(
-                table.c.id.in_(ids), table.c.status == "open", table.c.expires_on <= day)
+                self._among(table.c.id, ids), table.c.status == "open", table.c.expires_on <= day)
                 .order_by(table.c.id))
         open_now = {r["id"] for r in rows}  # they stay until they are closed (expired)
         for d in past:  # any other is no longer open, or is due later now (and held there)

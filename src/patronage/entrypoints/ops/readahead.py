@@ -9,13 +9,21 @@ core. A thread here takes the chunks off the pipe into a queue of `AHEAD` chunks
 reader keeps going while this process commits a batch, and memory stays bounded (at most
 `AHEAD` chunks wait) however large the file.
 
-The reader is `python -m patronage.entrypoints.ops.readahead KIND FILE FD`: a fresh
-interpreter, so nothing of this process (connections, threads) is inherited. Small files
-are read here: starting it costs about half a second.
+The reader is a fork of this process (multiprocessing's "fork" start): it has every
+module it needs already, so the first documents come about 0.05 s after the start, where
+a fresh interpreter took 0.3 s to import them. The fork touches nothing it inherits: it
+never uses this process's connections or threads, it freezes the cycle collector's view
+of what it inherited (nothing of ours is finalized there, so a pooled connection's socket
+is never closed by it), and it leaves by `os._exit`, running no finalizer. Where there is
+no fork (Windows, macOS's default) the reader is `python -m
+patronage.entrypoints.ops.readahead KIND FILE FD`, a fresh interpreter. Small files are
+read here.
 """
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
 import pickle
 import queue
@@ -30,6 +38,7 @@ from patronage.core.errors import PatronageError
 from patronage.service.documents import Doc
 
 CHUNK = 500  # documents per hand-over
+FIRST_CHUNK = 100  # the first hand-over is smaller: the importer starts on it sooner
 AHEAD = 20  # chunks read ahead, at most, waiting for the importer
 WORTH_IT = 1_000_000  # bytes: smaller files are read in this process
 
@@ -52,9 +61,7 @@ def read_ahead(kind: str, path: Path) -> Iterator[Doc]:
     a batch, is not emptying."""
     out, into = os.pipe()
     try:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", __name__, kind, str(path), str(into)], pass_fds=(into,),
-            stdin=subprocess.DEVNULL)
+        worker = _start(kind, path, out, into)
     finally:
         os.close(into)
     chunks: queue.Queue[Any] = queue.Queue(AHEAD)
@@ -72,15 +79,64 @@ def read_ahead(kind: str, path: Path) -> Iterator[Doc]:
             elif item[0] == "refused":  # ("refused", code, message, problems)
                 raise PatronageError(item[1], item[2], item[3])
             elif item[0] == "stopped":
-                raise RuntimeError(f"the reading process stopped ({worker.wait()})")
+                raise RuntimeError("the reading process stopped before the end of the file")
             else:  # ("failed", what)
                 raise RuntimeError(f"the reading process failed: {item[1]}")
     finally:
         stop.set()
-        if worker.poll() is None:
-            worker.kill()
-        worker.wait()
+        worker.stop()
         drain.join()
+
+
+class _Worker:
+    """The reading process, forked or started afresh."""
+
+    def __init__(self, forked: Any = None, started: subprocess.Popen[bytes] | None = None):
+        self.forked, self.started = forked, started
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Its exit code, waiting up to `timeout` (None: as long as it takes)."""
+        if self.forked is not None:
+            self.forked.join(timeout)
+            return self.forked.exitcode  # type: ignore[no-any-return]
+        assert self.started is not None
+        try:
+            return self.started.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self) -> None:
+        """End it (if it has not ended) and wait for it."""
+        if self.wait(0) is None:
+            (self.forked or self.started).kill()  # type: ignore[union-attr]
+        self.wait()
+
+
+FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start(kind: str, path: Path, out: int, into: int) -> _Worker:
+    if FORK:
+        proc = multiprocessing.get_context("fork").Process(
+            target=_forked, args=(kind, path, out, into), name="patronage-reader", daemon=True)
+        proc.start()
+        return _Worker(forked=proc)
+    return _Worker(started=subprocess.Popen(
+        [sys.executable, "-m", __name__, kind, str(path), str(into)], pass_fds=(into,),
+        stdin=subprocess.DEVNULL))
+
+
+def _forked(kind: str, path: Path, out: int, into: int) -> None:
+    """The forked reader's body (see the module docstring)."""
+    gc.freeze()  # what came from the importer is never collected, so never finalized, here
+    os.close(out)
+    try:
+        with os.fdopen(into, "wb") as sink:
+            _read(kind, path, sink)
+    except BrokenPipeError:  # the importer stopped reading: nothing more to do
+        pass
+    finally:
+        os._exit(0)
 
 
 def _drain(pipe: Any, chunks: queue.Queue[Any], stop: threading.Event) -> None:
@@ -111,13 +167,14 @@ def _read(kind: str, path: Path, pipe: Any) -> None:
 
     try:
         chunk: list[Doc] = []
+        size = FIRST_CHUNK
         for doc in READERS[kind](path):
             if kind == "invoices":
                 _digest(doc)
             chunk.append(doc)
-            if len(chunk) >= CHUNK:
+            if len(chunk) >= size:
                 send(chunk)
-                chunk = []
+                chunk, size = [], CHUNK
         if chunk:
             send(chunk)
         send(None)
