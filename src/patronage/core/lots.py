@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 
-@dataclass(frozen=True)
+@dataclass
 class LotState:
+    """A lot as the rules see it. Never changed, though not frozen (see `earning.Line`)."""
+
     id: int
     accrual_date: dt.date
     available_on: dt.date

@@ -109,6 +109,7 @@ class BulkRepository(BulkDocuments):
         self.slow_items = 0
         self._next_id: dict[str, list[int]] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in INSERTS}
+        self._buffers = list(self.rows.values())  # the same lists (only ever cleared)
         self.totals: dict[tuple[int, str], list[Any]] = {}
         self.dirty: dict[str, dict[Any, dict[str, Any]]] = {}
         self.fresh: set[int] = set()
@@ -152,13 +153,14 @@ class BulkRepository(BulkDocuments):
 
     def begin_item(self) -> None:
         self.in_item, self._undo = True, []
-        marks = {name: len(rows) for name, rows in self.rows.items()}
+        buffers = self._buffers
+        marks = tuple(map(len, buffers))
 
         def cut_back() -> None:  # the item's new rows leave the buffer
-            for name, rows in self.rows.items():
-                for row in rows[marks[name]:]:
+            for rows, mark in zip(buffers, marks, strict=True):
+                for row in rows[mark:]:
                     self.fresh.discard(id(row))
-                del rows[marks[name]:]
+                del rows[mark:]
 
         self._undo.append(cut_back)
 
