@@ -54,9 +54,14 @@ def _never(value: Any) -> Any:
     return None if value in ("never", "", None) else value
 
 
+# A range is given before the conversion so that pydantic checks it on the decimal itself,
+# in its own code; given after, it would wrap the conversion in a Python check of its own
+# (two per field: most of the time an invoice's lines took to check).
 Exact = Annotated[Decimal, BeforeValidator(_exact)]
 Money = Annotated[Decimal, BeforeValidator(_money)]
-NonNegMoney = Annotated[Decimal, BeforeValidator(_money), Field(ge=0)]
+NonNegMoney = Annotated[Decimal, Field(ge=0), BeforeValidator(_money)]
+Qty = Annotated[Decimal, Field(gt=0, le=1_000_000), BeforeValidator(_exact)]
+Price = Annotated[Decimal, Field(ge=0, le=MAX_MONEY), BeforeValidator(_exact)]
 MaybeDate = Annotated[dt.date | None, BeforeValidator(_never)]
 MaybeDays = Annotated[Annotated[int, Field(ge=0, le=36500)] | None, BeforeValidator(_never)]
 AmountOrAll = Annotated[Decimal | Literal["all"], BeforeValidator(lambda v: v if v == "all" else _money(v))]
@@ -279,8 +284,8 @@ class LineIn(Input):
     sub_department: str | None = None
     vendor: str | None = None
     manufacturer: str | None = None
-    qty: Annotated[Exact, Field(gt=0, le=1_000_000)]
-    price: Annotated[Exact, Field(ge=0, le=MAX_MONEY)]
+    qty: Qty
+    price: Price
     discount: NonNegMoney = Decimal("0.00")
 
 
@@ -318,8 +323,8 @@ class PaymentIn(Input):
 
 class ReturnLineIn(Input):
     sku: str
-    qty: Annotated[Exact, Field(gt=0, le=1_000_000)]
-    price: Annotated[Exact, Field(ge=0, le=MAX_MONEY)] | None = None
+    qty: Qty
+    price: Price | None = None
     item_type: str = "product"
 
 
