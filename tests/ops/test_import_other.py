@@ -189,8 +189,10 @@ def test_bench_smoke(server_url: str | None) -> None:
     """A tiny `patronage bench`: every figure is there; the books it made hold."""
     from patronage.entrypoints.ops.bench import run_bench
 
-    out = run_bench(40, server_url, quiet=True)
+    out = run_bench(40, server_url, quiet=True, runs=3)
     assert out["size"]["lines"] > 100 and out["import"]["lines_per_s"] > 0
+    shares = sorted(r["import_share_of_written_limit"] for r in out["runs"])
+    assert len(shares) == 3 and out["storage_limit"]["import_share_of_written_limit"] == shares[1]
     assert out["storage_limit"]["file_rows_per_s"] > 0
     assert out["online"]["invoices"] == 40 and out["check"]["faults"] == 0
     assert out["maintenance"]["expire_all"]["lots_expired"] > 0

@@ -254,9 +254,11 @@ class BulkRepository(BulkDocuments):
             rows = self.rows[name]
             if rows and (need is None or name in need):
                 self.writer.insert(name, rows)
-                for row in rows:
-                    self.fresh.discard(id(row))
+                if need is not None:  # (all of them: `fresh` is emptied at once below)
+                    self.fresh.difference_update(map(id, rows))
                 rows.clear()
+        if need is None:
+            self.fresh.clear()
         for name in list(self.dirty):
             if tables is not None and name not in tables:
                 continue
