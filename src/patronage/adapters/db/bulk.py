@@ -284,7 +284,7 @@ class BulkRepository(BulkDocuments):
         """`column IN ids`, the ids sent as one value: a JSON array that SQLite's json_each
         reads, or a PostgreSQL array. The statement is then the same whatever the ids, so
         it is compiled once, where an IN list of its own parameters was rendered again for
-        every chunk (a tenth of the time `prepare` took)."""
+        every chunk (1.7 % of the import's instructions on SQLite)."""
         if self.postgres:
             return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))
         return column.in_(select(literal_column("value")).select_from(
@@ -313,7 +313,8 @@ class BulkRepository(BulkDocuments):
                 c["card"][number] = found.get(number)
         want = [x for x in dict.fromkeys(customers) if x is not None and x not in c["customer"]]
         for ids in _chunks(want):
-            stmt = select(t.customers).where(self._among(t.customers.c.id, ids)).order_by(t.customers.c.id)
+            stmt = (select(t.customers).where(self._among(t.customers.c.id, ids))
+                    .order_by(t.customers.c.id))
             found = {r["id"]: r for r in self._query(stmt.with_for_update() if self.postgres
                                                       else stmt)}
             for cid in ids:
@@ -367,13 +368,15 @@ class BulkRepository(BulkDocuments):
         for ids in _chunks(want):
             for eid in ids:
                 self.c["lots"][eid], self.c["last"][eid] = {}, None
-            rows = self._query(select(t.lots).where(and_(self._among(t.lots.c.enrollment_id, ids), LIVE)))
+            rows = self._query(select(t.lots).where(
+                and_(self._among(t.lots.c.enrollment_id, ids), LIVE)))
             for row in rows:
                 self.c["lots"][row["enrollment_id"]][row["id"]] = row
                 self.c["lot"][row["id"]] = row
             tot = t.enrollment_totals  # the date of each one's latest entry
             for row in self._query(select(tot.c.enrollment_id, func.max(tot.c.last_on)
-                                          .label("last")).where(self._among(tot.c.enrollment_id, ids))
+                                          .label("last"))
+                                   .where(self._among(tot.c.enrollment_id, ids))
                                    .group_by(tot.c.enrollment_id)):
                 self.c["last"][row["enrollment_id"]] = row["last"]
 
@@ -382,7 +385,8 @@ class BulkRepository(BulkDocuments):
         every = list(dict.fromkeys(enrollment_ids))
         want = [x for x in every if x not in self.c["enrollment"]]
         for ids in _chunks(want):
-            for row in self._query(select(t.enrollments).where(self._among(t.enrollments.c.id, ids))):
+            for row in self._query(select(t.enrollments)
+                                   .where(self._among(t.enrollments.c.id, ids))):
                 self.c["enrollment"][row["id"]] = row
         self._load_lots(every)
         # their customers too (with memos and coupons): an award issues a memo or a coupon
