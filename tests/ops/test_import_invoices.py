@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -190,3 +191,35 @@ def test_the_command_prints_lines_and_a_summary(database_url: str, tmp_path: Pat
         result.stdout
     assert "rows" in result.stderr  # plain progress lines: not a terminal
     shop.engine.dispose()
+
+
+def test_memory_dropped_inside_a_window_is_loaded_again(two_shops: tuple[Patronage, Patronage],
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item that takes the plain repository drops memory (its SQL may have written
+    anything); the window's later documents load again what they need before their own
+    item, so they stay in memory (one slow item, not the rest of the window) and the
+    books are those of posting online."""
+    from patronage.adapters.db.bulk import BulkRepository, SlowPath
+
+    online, imported = two_shops
+    bodies = story.invoices(days=20)
+    story.post_online(online, online.clock, bodies, LAST)  # type: ignore[arg-type]
+    path = tmp_path / "invoices.csv"
+    story.write_csv(path, bodies, shuffle_days=False)
+    slow_one = bodies[len(bodies) // 3]["id"]
+    post, known = bulk.POSTS["invoice"]
+
+    def post_or_slow(tx: Any, body: Any, digest: str | None = None) -> Any:
+        if isinstance(tx.repo, BulkRepository) and body["id"] == slow_one:
+            raise SlowPath
+        return post(tx, body, digest)
+
+    monkeypatch.setitem(bulk.POSTS, "invoice", (post_or_slow, known))
+    imported.clock.set(LAST)  # type: ignore[attr-defined]
+    result = bulk.import_invoices(imported, read_invoices(path), batch=100_000,
+                                  total=in_date_order(path, "invoices"))
+    assert result.errors == [] and result.done == len(bodies)
+    assert result.slow == 1
+    imported.run_maintenance({"date": LAST})
+    assert story.books(imported) == story.books(online)

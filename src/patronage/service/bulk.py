@@ -98,6 +98,7 @@ class Importer:
         self.app, self.conn, self.result = app, conn, result
         self.on_error, self.batch, self.progress = on_error, batch, progress
         self.bulk = BulkRepository(conn)
+        self.prepared = -1  # `bulk.forgotten` when the current window was prepared
         self.pending = self.commits = 0
         self.done_to: Any = MISSING  # the last day the daily run has done
 
@@ -162,6 +163,7 @@ class Importer:
                               payments=[d.payment for d in window if d.payment],
                               documents=any(d.payment for d in window),
                               cards=[d.card for d in window if d.card])
+            self.prepared = self.bulk.forgotten  # memory holds the window until it is dropped
             for doc in window:
                 if dated and doc.day is not None and doc.day != last:
                     if last is not None and doc.day < last:
@@ -184,11 +186,12 @@ class Importer:
         error = doc.error
         if error is None:
             try:
-                self.bulk.prepare([doc.customer] if doc.customer else (),
-                                  [doc.invoice] if doc.invoice else (),
-                                  [doc.payment] if doc.payment else (),
-                                  documents=doc.payment is not None,
-                                  cards=[doc.card] if doc.card else ())
+                if self.bulk.forgotten != self.prepared:  # (an SQL write dropped memory)
+                    self.bulk.prepare([doc.customer] if doc.customer else (),
+                                      [doc.invoice] if doc.invoice else (),
+                                      [doc.payment] if doc.payment else (),
+                                      documents=doc.payment is not None,
+                                      cards=[doc.card] if doc.card else ())
                 known = POSTS[doc.kind][1](self.bulk, doc.body or {})
                 self.item(doc)
                 r.repeated += known

@@ -114,11 +114,13 @@ class BulkRepository(BulkDocuments):
         self.dirty: dict[str, dict[Any, dict[str, Any]]] = {}
         self.fresh: set[int] = set()
         self.runs: dict[int, dict[str, Any]] = {}  # maintenance runs of this repository
+        self.forgotten = 0  # how many times memory was dropped
         self.forget()
 
     # --- memory, undo and flushing ---------------------------------------------------------
     def forget(self) -> None:
         """Drop every cached row (the buffer must be empty or flushed)."""
+        self.forgotten += 1  # a caller that prepared rows knows by it whether they are held
         self._memo: dict[Any, Any] = {}  # the plain repository's shop and programs too
         self.c: dict[str, dict[Any, Any]] = {name: {} for name in (
             "customer", "card", "last", "open", "enrollment",

@@ -167,7 +167,8 @@ class BulkDocuments(Repository):
                 self._append(row_list, row)
 
     def set_line_eligible(self, pk: int, line_no: int) -> None:
-        for row in self.invoice_lines(pk):
+        rows = self.c["lines"].get(pk)
+        for row in rows if rows is not None else self.invoice_lines(pk):
             if row["line_no"] == line_no:
                 self._set(row, "eligible", True)
                 if not self.is_new(row):
