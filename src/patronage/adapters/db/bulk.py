@@ -288,9 +288,9 @@ class BulkRepository(BulkDocuments):
         it is compiled once, where an IN list of its own parameters was rendered again for
         every chunk (1.7 % of the import's instructions on SQLite)."""
         if self.postgres:
-            return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))
+            return column == any_(bindparam(None, ids, type_=ARRAY(column.type)))
         return column.in_(select(literal_column("value")).select_from(
-            func.json_each(bindparam(None, json.dumps(list(ids))))))
+            func.json_each(bindparam(None, json.dumps(ids)))))
 
     def _query(self, stmt: Any) -> list[dict[str, Any]]:
         self.before_sql(stmt)
@@ -562,9 +562,10 @@ class BulkRepository(BulkDocuments):
         horizon, when, by_day = marks["due"]
         status = values.get("status", row["status"] if row is not None else None)
         if status == "open" or "expires_on" in values:
-            if row is None or row["status"] != "open":
-                if row is None:
-                    del marks["due"]
+            if row is None:  # open again, its expiry not in memory: load the mark again
+                del marks["due"]
+                return
+            if row["status"] != "open":
                 return
             day = row["expires_on"]
             if day is not None and day <= horizon and when.get(key) != day:

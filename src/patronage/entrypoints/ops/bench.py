@@ -136,9 +136,8 @@ def _measure(engine: Engine, spare_url: str, work: Path, customers: int, quiet: 
     people, people_s, imported = median["people"], median["people_s"], median["imported"]
     import_s, written, written_rate = median["import_s"], median["written"], median["rate"]
     lines_per_s = lines / import_s
-    invoices_csv = files[1]
 
-    file_rate = _bare_rate(spare_url, work, data.read_rows(invoices_csv, SAMPLE))
+    file_rate = _bare_rate(spare_url, work, data.read_rows(files[1], SAMPLE))
     per_line = sum(written.values()) / lines
     say(quiet, f"bench: posting {min(ONLINE, customers)} invoices online")
     online_n, online_s = _online(app, ids, last)
