@@ -79,3 +79,98 @@ def test_money_with_more_than_two_decimals_is_refused_as_ever(dialect: str) -> N
         expected(DIALECTS[dialect], "invoice_lines", rows)
     with pytest.raises(ValueError, match="two decimals"):
         written(DIALECTS[dialect], "invoice_lines", rows)
+
+
+# --- the writing thread (SQLite) ---------------------------------------------------------
+
+
+def _stored(conn: Any, table: str) -> list[tuple[Any, ...]]:
+    """Every cell as SQLite holds it: its storage class and its value."""
+    cols = [c.name for c in t.metadata.tables[table].columns]
+    picks = ", ".join(f'typeof("{c}"), "{c}"' for c in cols)
+    return [tuple(r) for r in conn.exec_driver_sql(
+        f'SELECT {picks} FROM "{table}" ORDER BY rowid').fetchall()]
+
+
+def _sqlite(tmp_path: Any) -> Any:
+    from patronage.adapters.db.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/w.db")
+    t.metadata.create_all(engine)
+    return engine
+
+
+@pytest.mark.parametrize("table", ["invoice_lines", "events"])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_rows_handed_to_the_thread_are_stored_as_executemany_stores_them(
+        tmp_path_factory: Any, table: str, data: Any) -> None:
+    raw = st.fixed_dictionaries({k: v for k, v in VALUES[table].items() if k != "invoice_id"})
+    rows = [{**FULL[table], **row, **({"invoice_id": 1, "line_no": i, "item_type": "part"}
+                                        if table == "invoice_lines" else {})}
+            for i, row in enumerate(data.draw(st.lists(raw, min_size=1, max_size=6)))]
+    columns = t.metadata.tables[table].columns
+    for row in rows:  # what the table refuses as null, given
+        row.update({c.name: Decimal(1) for c in columns if not c.nullable and
+                    c.name in row and row[c.name] is None})
+        if table == "events":
+            row.update(type="award_earned")
+    engine = _sqlite(tmp_path_factory.mktemp("w"))
+    try:
+        stored = []
+        for behind in (False, True):
+            with engine.connect() as conn:
+                writer = Writer(conn)
+                if behind:
+                    writer.start_behind()
+                    assert writer.behind is not None
+                writer.insert_behind(table, [dict(r) for r in rows])
+                writer.stop_behind()
+                stored.append(_stored(conn, table))
+                conn.rollback()
+        assert stored[1] == stored[0]
+        assert len(stored[0]) == len(rows)
+    finally:
+        engine.dispose()
+
+
+def test_what_orjson_would_write_its_own_way_goes_by_executemany(tmp_path: Any) -> None:
+    """A date where the column has no bind processor (orjson has its own way with dates):
+    the driver's own way, here."""
+    engine = _sqlite(tmp_path)
+    try:
+        with engine.connect() as conn:
+            writer = Writer(conn)
+            writer.start_behind()
+            assert writer.behind is not None
+            odd = {**FULL["invoice_lines"], "invoice_id": 1, "line_no": 0, "item_type": "part",
+                   "sku": dt.date(2026, 1, 2), "qty": "1", "price": "1", "discount": 0,
+                   "amount": 0, "eligible": False, "returned_qty": "0"}
+            writer.insert_behind("invoice_lines", [odd])
+            assert writer.behind.rows == 0  # not handed over
+            writer.stop_behind()
+            assert conn.exec_driver_sql("SELECT sku FROM invoice_lines").scalar() == "2026-01-02"
+            conn.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_a_failure_in_the_thread_is_raised_at_the_next_use_of_the_connection(
+        tmp_path: Any) -> None:
+    import sqlalchemy as sa
+
+    engine = _sqlite(tmp_path)
+    try:
+        with engine.connect() as conn:
+            writer = Writer(conn)
+            writer.start_behind()
+            row = {**FULL["invoice_lines"], "invoice_id": 1, "line_no": 0, "sku": "A"}
+            writer.insert_behind("invoice_lines", [row, dict(row)])  # the same key twice
+            assert writer.behind is not None
+            writer.behind.send()
+            with pytest.raises(sa.exc.IntegrityError):
+                conn.execute(sa.select(sa.func.count()).select_from(t.invoice_lines))
+            conn.rollback()
+            writer.stop_behind()
+    finally:
+        engine.dispose()

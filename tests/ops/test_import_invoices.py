@@ -26,14 +26,21 @@ LAST = story.START + dt.timedelta(days=81)
 LATER = LAST + dt.timedelta(days=60)
 
 
-@pytest.mark.parametrize(("streamed", "batch"), [(False, 7), (True, 7), (True, 100_000)],
-                         ids=["sorted", "streamed", "one-transaction"])
+@pytest.mark.parametrize(("streamed", "batch", "hand_off"),
+                         [(False, 7, bulk.HAND_OFF), (True, 7, bulk.HAND_OFF),
+                          (True, 100_000, bulk.HAND_OFF), (True, 7, 1), (True, 100_000, 1)],
+                         ids=["sorted", "streamed", "one-transaction", "handed-off",
+                              "handed-off-one-transaction"])
 def test_import_gives_the_books_of_posting_online(two_shops: tuple[Patronage, Patronage],
                                                   tmp_path: Path, streamed: bool,
-                                                  batch: int) -> None:
+                                                  batch: int, hand_off: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Days shuffled in the file (sorted in memory), or in order (streamed as read); with
     a commit every seven invoices (memory starts again each time), or one transaction for
-    the whole file (what the daily run asks is answered from memory all along)."""
+    the whole file (what the daily run asks is answered from memory all along); the
+    history rows handed to the writing thread after every invoice (SQLite), or a few
+    hundred at a time."""
+    monkeypatch.setattr(bulk, "HAND_OFF", hand_off)
     online, imported = two_shops
     bodies = story.invoices()
     story.post_online(online, online.clock, bodies, LAST)  # type: ignore[arg-type]

@@ -72,6 +72,7 @@ class Result:
     seconds: float = 0.0
     slow: int = 0  # items that took the plain repository (see the module docstring)
     maintenance_runs: int = 0
+    waited: float = 0.0  # seconds the rules waited for the writing thread (SQLite)
 
     def summary(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
@@ -86,6 +87,7 @@ Known = Callable[[BulkRepository, dict[str, Any]], bool]
 ORDER = {"customer": 0, "adjustment": 1, "invoice": 2, "payment": 3}  # within one day
 BATCH = 5000  # documents per transaction: the reads, marks and commits of one are shared
 FIRST_WINDOW = 100  # documents: the first window need not wait for a whole batch to be read
+HAND_OFF = 600  # history rows (a dozen invoices' worth) handed to the writing thread at once
 GROWTH = 1.5  # each window after it half as large again, up to a batch: the reading process
 # (about twice as fast as posting) stays ahead, where a whole batch at once made us wait
 
@@ -174,6 +176,7 @@ class Importer:
                     self.commit()
                     self.result.stopped = True
                     return
+                self.bulk.hand_off(HAND_OFF)
             self.commit(force=False)
         self.commit()
 
@@ -273,11 +276,18 @@ def run_import(label: str, app: Patronage, docs: Iterable[Doc], on_error: str = 
     began = time.perf_counter()
     with _rare_collections(), app.engine.connect() as conn:
         imp = Importer(app, conn, result, on_error, batch, progress or NoProgress())
+        imp.bulk.writer.start_behind()
         try:
-            imp.run(docs, dated, total)
+            try:
+                imp.run(docs, dated, total)
+            finally:
+                behind = imp.bulk.writer.behind
+                imp.bulk.writer.stop_behind()  # waits for it (a failure there is raised)
         except BaseException:
             conn.rollback()
             raise
+        if behind is not None:
+            result.waited = behind.waited
         imp.analyze()
     result.seconds = time.perf_counter() - began
     return result
