@@ -135,8 +135,8 @@ def test_rows_handed_to_the_thread_are_stored_as_executemany_stores_them(
 
 
 def test_what_orjson_would_write_its_own_way_goes_by_executemany(tmp_path: Any) -> None:
-    """A date where the column has no bind processor (orjson has its own way with dates):
-    the driver's own way, here."""
+    """A date where the column has no bind processor (orjson has its own way with dates),
+    a NUL character (SQLite's JSON text ends there): the driver's own way, here."""
     engine = _sqlite(tmp_path)
     try:
         with engine.connect() as conn:
@@ -147,9 +147,11 @@ def test_what_orjson_would_write_its_own_way_goes_by_executemany(tmp_path: Any) 
                    "sku": dt.date(2026, 1, 2), "qty": "1", "price": "1", "discount": 0,
                    "amount": 0, "eligible": False, "returned_qty": "0"}
             writer.insert_behind("invoice_lines", [odd])
+            writer.insert_behind("invoice_lines", [{**odd, "line_no": 1, "sku": "a\x00b"}])
             assert writer.behind.rows == 0  # not handed over
             writer.stop_behind()
-            assert conn.exec_driver_sql("SELECT sku FROM invoice_lines").scalar() == "2026-01-02"
+            assert [r[0] for r in conn.exec_driver_sql(
+                "SELECT sku FROM invoice_lines ORDER BY line_no")] == ["2026-01-02", "a\x00b"]
             conn.rollback()
     finally:
         engine.dispose()

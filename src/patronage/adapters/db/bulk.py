@@ -621,7 +621,8 @@ class BulkRepository(BulkDocuments):
 
     def _open_expiring(self, table: Table, day: dt.date) -> list[Any]:
         """Open memos or coupons due by `day`, in id order: none unless the mark holds one,
-        else those of the mark's that SQL finds open and due. The mark: the open ones due by
+        else those of the mark's that are open and due (judged in memory when held there,
+        else by SQL). The mark: the open ones due by
         a horizon (`HORIZON` after the day it was loaded), by day, kept by `_due` (a superset
         of the truth); loaded again once the days pass the horizon."""
         marks = self.marks.setdefault(table.name, {})
@@ -637,11 +638,22 @@ class BulkRepository(BulkDocuments):
         past = [d for d in by_day if d <= day]
         if not any(by_day[d] for d in past):
             return []
-        rows = []
-        for ids in _chunks(sorted(set().union(*(by_day[d] for d in past)))):
+        # those in memory are judged there (memory is their truth: no flush, no query);
+        # the database is asked about the others
+        memory = self.c["memo" if table is t.credit_memos else "coupon"]
+        rows, unknown = [], []
+        for key in sorted(set().union(*(by_day[d] for d in past))):
+            row = memory.get(key)
+            if row is None:
+                unknown.append(key)
+            elif row["status"] == "open" and row["expires_on"] is not None \
+                    and row["expires_on"] <= day:
+                rows.append(row)
+        for ids in _chunks(unknown):
             rows += self._query(select(table).where(
                 self._among(table.c.id, ids), table.c.status == "open", table.c.expires_on <= day)
                 .order_by(table.c.id))
+        rows.sort(key=lambda r: r["id"])
         open_now = {r["id"] for r in rows}  # they stay until they are closed (expired)
         for d in past:  # any other is no longer open, or is due later now (and held there)
             held = by_day[d]

@@ -127,8 +127,9 @@ class Behind:
     `INSERT ... SELECT json_extract(value, '$[i]') ... FROM json_each(?)`, the rows as one
     JSON array, and SQLite inserts all of them without the GIL. The values are those the
     executemany would bind (the same converter; a JSON array's integers, texts and nulls
-    are stored as the same SQLite values); a row orjson would write its own way (a date, a
-    big integer) goes by executemany instead.
+    are stored as the same SQLite values); rows orjson would write its own way (a date, a
+    big integer), or with a NUL character (SQLite's JSON text would end there), go by
+    executemany instead.
 
     The connection is never used by two threads at once: every use of it here (any
     statement, commit or rollback, seen by the connection's events, and the writer's own
@@ -177,6 +178,8 @@ class Behind:
         try:
             blob = orjson.dumps(rows, default=_no_json, option=orjson.OPT_PASSTHROUGH_DATETIME)
         except TypeError:
+            return False
+        if b"\\u0000" in blob:  # SQLite's JSON text would end there: NUL is kept by binding
             return False
         self.job.append((sql, blob))
         self.statements += 1
