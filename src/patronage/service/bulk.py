@@ -72,7 +72,6 @@ class Result:
     seconds: float = 0.0
     slow: int = 0  # items that took the plain repository (see the module docstring)
     maintenance_runs: int = 0
-    waited: float = 0.0  # seconds the rules waited for the writing thread (SQLite)
 
     def summary(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
@@ -281,13 +280,10 @@ def run_import(label: str, app: Patronage, docs: Iterable[Doc], on_error: str = 
             try:
                 imp.run(docs, dated, total)
             finally:
-                behind = imp.bulk.writer.behind
                 imp.bulk.writer.stop_behind()  # waits for it (a failure there is raised)
         except BaseException:
             conn.rollback()
             raise
-        if behind is not None:
-            result.waited = behind.waited
         imp.analyze()
     result.seconds = time.perf_counter() - began
     return result

@@ -245,8 +245,9 @@ class BulkRepository(BulkDocuments):
         """Between items: the history rows (`BEHIND`) to the writer's thread, once `least`
         have gathered; they are then written as a flush would, while the rules go on."""
         rows = self.rows
-        if self.in_item or sum(len(rows[name]) for name in BEHIND) < least:
-            return
+        if self.writer.behind is None or self.in_item or \
+                sum(len(rows[name]) for name in BEHIND) < least:
+            return  # (without a thread they wait for the batch's flush, as ever)
         fresh = self.fresh
         for name in BEHIND:
             if held := rows[name]:
@@ -622,9 +623,9 @@ class BulkRepository(BulkDocuments):
     def _open_expiring(self, table: Table, day: dt.date) -> list[Any]:
         """Open memos or coupons due by `day`, in id order: none unless the mark holds one,
         else those of the mark's that are open and due (judged in memory when held there,
-        else by SQL). The mark: the open ones due by
-        a horizon (`HORIZON` after the day it was loaded), by day, kept by `_due` (a superset
-        of the truth); loaded again once the days pass the horizon."""
+        else by SQL). The mark: the open ones due by a horizon (`HORIZON` after the day it
+        was loaded), by day, kept by `_due` (a superset of the truth); loaded again once
+        the days pass the horizon."""
         marks = self.marks.setdefault(table.name, {})
         if "due" not in marks or day > marks["due"][0]:
             horizon = day + HORIZON

@@ -7,7 +7,6 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
@@ -144,8 +143,7 @@ class Behind:
         self.jobs: queue.Queue[list[tuple[str, bytes]] | None] = queue.Queue()
         self.job: list[tuple[str, bytes]] = []
         self.error: BaseException | None = None
-        self.waited = 0.0  # seconds this thread waited for the writing one
-        self.statements = self.rows = 0
+        self.rows = 0  # handed to the thread
         self.interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH)
         self.thread = threading.Thread(target=self._work, name="patronage-writer", daemon=True)
@@ -182,7 +180,6 @@ class Behind:
         if b"\\u0000" in blob:  # SQLite's JSON text would end there: NUL is kept by binding
             return False
         self.job.append((sql, blob))
-        self.statements += 1
         self.rows += len(rows)
         return True
 
@@ -196,10 +193,7 @@ class Behind:
     def wait(self) -> None:
         """Until the thread has done everything it was given; its failure, if any."""
         self.send()
-        if self.jobs.unfinished_tasks:
-            began = time.perf_counter()
-            self.jobs.join()
-            self.waited += time.perf_counter() - began
+        self.jobs.join()
         if self.error is not None:
             error, self.error = self.error, None
             raise error
@@ -216,6 +210,13 @@ class Behind:
             sys.setswitchinterval(self.interval)
 
 
+def _inserting(table: str, cols: list[str]) -> tuple[Any, Callable[[], Any]]:
+    """The plan key and the statement of new `table` rows with these columns."""
+    tbl = t.metadata.tables[table]
+    return ("insert", table, tuple(cols)), lambda: insert(tbl).values(
+        {c: bindparam(c, type_=tbl.c[c].type) for c in cols})
+
+
 class Writer:
     """Many rows with one driver `executemany` (or, for new rows on PostgreSQL, one COPY)
     each, every value converted as SQLAlchemy's bind processor would (cents, dates, JSON),
@@ -225,6 +226,7 @@ class Writer:
         self.conn = conn
         self.plans: dict[Any, tuple[str, bool, list[str], Convert]] = {}
         self.behind: Behind | None = None
+        self.as_json: dict[Any, str] = {}  # the writing thread's statements, by insert
 
     def _plan(self, key: Any, make: Callable[[], Any]) -> tuple[str, bool, list[str], Convert]:
         plan = self.plans.get(key)
@@ -288,20 +290,17 @@ class Writer:
         if self.behind is None:
             self.insert(table, rows)
             return
-        tbl = t.metadata.tables[table]
-        cols = list(rows[0])
-        key = ("behind", table, tuple(cols))
-        plan = self.plans.get(key)
-        if plan is None:
-            _, _, names, convert = self._plan(("insert", table, tuple(cols)), lambda: insert(
-                tbl).values({c: bindparam(c, type_=tbl.c[c].type) for c in cols}))
+        key, make = _inserting(table, list(rows[0]))
+        _, names, values = self._values(key, make, rows)
+        sql = self.as_json.get(key)
+        if sql is None:
             picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(names)))
-            sql = (f'INSERT INTO "{table}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)})'
-                   f" SELECT {picks} FROM json_each(?)")
-            plan = self.plans[key] = (sql, True, names, convert)
+            columns = ", ".join(f'"{n}"' for n in names)
+            sql = self.as_json[key] = \
+                f'INSERT INTO "{table}" ({columns}) SELECT {picks} FROM json_each(?)'
         if not self.conn.in_transaction():
             self.conn.begin()
-        if not self.behind.put(plan[0], plan[3](rows)):
+        if not self.behind.put(sql, values):
             self.insert(table, rows)
 
     def send_behind(self) -> None:
@@ -321,11 +320,7 @@ class Writer:
 
     def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         """New rows of a table: COPY on PostgreSQL, executemany on SQLite."""
-        tbl = t.metadata.tables[table]
-        cols = list(rows[0])
-        key = ("insert", table, tuple(cols))
-        make = lambda: insert(tbl).values(
-            {c: bindparam(c, type_=tbl.c[c].type) for c in cols})
+        key, make = _inserting(table, list(rows[0]))
         if self.conn.dialect.name != "postgresql":
             self.many(key, make, rows)
             return
