@@ -629,22 +629,27 @@ class BulkRepository(BulkDocuments):
         marks = self.marks.setdefault(table.name, {})
         if "due" not in marks or day > marks["due"][0]:
             horizon = day + HORIZON
-            found = self._query(select(table.c.id, table.c.expires_on).where(
+            found = self._query(select(table).where(
                 and_(table.c.status == "open", table.c.expires_on <= horizon)))
             by_day: dict[dt.date, set[int]] = {}
             for r in found:
                 by_day.setdefault(r["expires_on"], set()).add(r["id"])
             marks["due"] = (horizon, {r["id"]: r["expires_on"] for r in found}, by_day)
+            marks["rows"] = {r["id"]: r for r in found}
         _, when, by_day = marks["due"]
         past = [d for d in by_day if d <= day]
         if not any(by_day[d] for d in past):
             return []
-        # those in memory are judged there (memory is their truth: no flush, no query);
-        # the database is asked about the others
+        # each is judged in memory (memory is its truth: no flush, no query), else by its
+        # row as the mark was loaded (a row changed since is in memory, or has left the
+        # mark: see `_due`), else (one added to the mark since, not in memory) by SQL
         memory = self.c["memo" if table is t.credit_memos else "coupon"]
+        loaded = marks.get("rows", {})
         rows, unknown = [], []
         for key in sorted(set().union(*(by_day[d] for d in past))):
             row = memory.get(key)
+            if row is None:
+                row = loaded.get(key)
             if row is None:
                 unknown.append(key)
             elif row["status"] == "open" and row["expires_on"] is not None \
