@@ -575,7 +575,7 @@ class BulkRepository(BulkDocuments):
         marks = self.marks.get(table)
         if not marks or "due" not in marks:
             return
-        horizon, when, by_day = marks["due"]
+        horizon, when, by_day, _ = marks["due"]
         status = values.get("status", row["status"] if row is not None else None)
         if status == "open" or "expires_on" in values:
             if row is None:  # open again, its expiry not in memory: load the mark again
@@ -623,9 +623,10 @@ class BulkRepository(BulkDocuments):
     def _open_expiring(self, table: Table, day: dt.date) -> list[Any]:
         """Open memos or coupons due by `day`, in id order: none unless the mark holds one,
         else those of the mark's that are open and due (judged in memory when held there,
-        else by SQL). The mark: the open ones due by a horizon (`HORIZON` after the day it
-        was loaded), by day, kept by `_due` (a superset of the truth); loaded again once
-        the days pass the horizon."""
+        else by the row the mark was loaded with, else by SQL). The mark: the open ones due
+        by a horizon (`HORIZON` after the day it was loaded), by day, with their rows as
+        loaded, kept by `_due` (a superset of the truth); loaded again once the days pass
+        the horizon."""
         marks = self.marks.setdefault(table.name, {})
         if "due" not in marks or day > marks["due"][0]:
             horizon = day + HORIZON
@@ -634,9 +635,9 @@ class BulkRepository(BulkDocuments):
             by_day: dict[dt.date, set[int]] = {}
             for r in found:
                 by_day.setdefault(r["expires_on"], set()).add(r["id"])
-            marks["due"] = (horizon, {r["id"]: r["expires_on"] for r in found}, by_day)
-            marks["rows"] = {r["id"]: r for r in found}
-        _, when, by_day = marks["due"]
+            marks["due"] = (horizon, {r["id"]: r["expires_on"] for r in found}, by_day,
+                            {r["id"]: r for r in found})
+        _, when, by_day, loaded = marks["due"]
         past = [d for d in by_day if d <= day]
         if not any(by_day[d] for d in past):
             return []
@@ -644,12 +645,9 @@ class BulkRepository(BulkDocuments):
         # row as the mark was loaded (a row changed since is in memory, or has left the
         # mark: see `_due`), else (one added to the mark since, not in memory) by SQL
         memory = self.c["memo" if table is t.credit_memos else "coupon"]
-        loaded = marks.get("rows", {})
         rows, unknown = [], []
         for key in sorted(set().union(*(by_day[d] for d in past))):
-            row = memory.get(key)
-            if row is None:
-                row = loaded.get(key)
+            row = memory.get(key) or loaded.get(key)
             if row is None:
                 unknown.append(key)
             elif row["status"] == "open" and row["expires_on"] is not None \
