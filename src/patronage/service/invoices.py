@@ -70,7 +70,10 @@ def open_memos(tx: Tx, customer_id: str, day: dt.date) -> list[RowMapping]:
     return sorted(memos, key=lambda m: (m["expires_on"] or dt.date.max, m["issued_on"], m["id"]))
 
 
-def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line]) -> Checkout:
+def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
+                  maxima: bool = True) -> Checkout:
+    """`maxima`: work out what the customer could redeem (the quote shows it) even where the
+    invoice redeems nothing; a post needs them only to check what it redeems."""
     co = Checkout(subtotal=sum((x.amount for x in lines), ZERO), tax=b.tax)
     if b.customer is None:
         if b.redeem and (b.redeem.rewards or b.redeem.credit_memos):
@@ -88,8 +91,10 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line]) -> Chec
                 co.coupons.append((c, use))
                 left -= use
     asked = b.redeem.rewards if b.redeem else None
-    _plan_rewards(tx, co, b, day, gift, asked)
+    _plan_rewards(tx, co, b, day, gift, asked, maxima)
     asked_credit = b.redeem.credit_memos if b.redeem else None
+    if asked_credit is None and not maxima:
+        return co
     memos = open_memos(tx, b.customer, day)
     shop = tx.repo.shop()
     allow_gift = bool(shop and shop["allow_credit_for_gift_cards"])
@@ -113,12 +118,14 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line]) -> Chec
 
 
 def _plan_rewards(tx: Tx, co: Checkout, b: InvoiceIn, day: dt.date, gift: Decimal,
-                  asked: Decimal | str | None) -> None:
+                  asked: Decimal | str | None, maxima: bool = True) -> None:
     p, e = co.program, co.enrollment
     if p is None or e is None or p.kind != "points_bank" or not p.point_value:
         if asked is not None:
             raise PatronageError("not_enrolled", "the customer has no rewards to redeem",
                                  [Problem("redeem.rewards", "needs a points_bank enrollment")])
+        return
+    if asked is None and not maxima:
         return
     base = co.subtotal - sum((a for _, a in co.coupons), ZERO)
     if p.redeem_as == "payment" and p.may_pay_sales_tax:
@@ -170,7 +177,7 @@ def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
         if line.amount < 0:
             raise PatronageError("invalid", f"line {i + 1}: discount exceeds the line amount",
                                  [Problem(f"lines.{i}.discount", "more than qty x price")])
-    co = plan_checkout(tx, b, day, lines)
+    co = plan_checkout(tx, b, day, lines, maxima=False)
     tenders = [(p.tender, p.amount) for p in b.payments]
     if co.rewards and co.program and co.program.redeem_as == "payment":
         tenders.append(("rewards", co.rewards))
@@ -222,8 +229,11 @@ def remaining_amounts(lines: list[RowMapping]) -> list[tuple[Decimal, bool]]:
     """Each line's amount less what was returned (prorated, half up), with its eligibility."""
     out = []
     for x in lines:
-        kept = x["qty"] - x["returned_qty"]
-        out.append((round_money(x["amount"] * kept / x["qty"]), bool(x["eligible"])))
+        returned = x["returned_qty"]
+        amount = x["amount"]  # in cents already: nothing returned, nothing to prorate
+        if returned:
+            amount = round_money(amount * (x["qty"] - returned) / x["qty"])
+        out.append((amount, bool(x["eligible"])))
     return out
 
 
@@ -269,7 +279,7 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
         accrual_day = max(day, earn_day)
     sale = Sale(date=earn_day, type=inv["type"], store=inv["store_id"], job_type=inv["job_type"])
     lines = tx.repo.invoice_lines(pk)
-    flags = []
+    flags, earning = [], []
     for x in lines:
         line = Line(sku=x["sku"], item_type=x["item_type"], qty=x["qty"], price=x["price"],
                     discount=x["discount"], product_line=x["product_line"],
@@ -277,8 +287,10 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
                     manufacturer=x["manufacturer"])
         earns = line_eligible(program, sale, line)
         if earns:
-            tx.repo.set_line_eligible(pk, x["line_no"])
+            earning.append(x["line_no"])
         flags.append(earns or bool(x["eligible"]))
+    if earning:
+        tx.repo.set_lines_eligible(pk, earning)
     rate = rate_for(program, sale)
     eligible = eligible_of([(amount, flag) for (amount, _), flag in  # the lines as now stored
                             zip(remaining_amounts(lines), flags, strict=True)],

@@ -199,9 +199,9 @@ class Books:
         if rows:
             self.conn.execute(insert(t.invoice_lines), rows)
 
-    def set_line_eligible(self, pk: int, line_no: int) -> None:
+    def set_lines_eligible(self, pk: int, line_nos: list[int]) -> None:
         il = t.invoice_lines
-        self.conn.execute(update(il).where(and_(il.c.invoice_id == pk, il.c.line_no == line_no))
+        self.conn.execute(update(il).where(and_(il.c.invoice_id == pk, il.c.line_no.in_(line_nos)))
                           .values(eligible=True))
 
     def set_returned_qty(self, pk: int, line_no: int, qty: Decimal) -> None:

@@ -166,13 +166,14 @@ class BulkDocuments(Repository):
             if row_list is not None:
                 self._append(row_list, row)
 
-    def set_line_eligible(self, pk: int, line_no: int) -> None:
+    def set_lines_eligible(self, pk: int, line_nos: list[int]) -> None:
         rows = self.c["lines"].get(pk)
+        wanted = set(line_nos)
         for row in rows if rows is not None else self.invoice_lines(pk):
-            if row["line_no"] == line_no:
+            if row["line_no"] in wanted:
                 self._set(row, "eligible", True)
                 if not self.is_new(row):
-                    self._mark("invoice_lines", (pk, line_no), eligible=True)
+                    self._mark("invoice_lines", (pk, row["line_no"]), eligible=True)
 
     def find_payment(self, store: int, external_id: str) -> Any:
         if (store, external_id) not in self.c["payment"]:

@@ -60,6 +60,7 @@ def read_ahead(kind: str, path: Path) -> Iterator[Doc]:
     `AHEAD` chunks: the reader never waits for a pipe buffer that this process, busy with
     a batch, is not emptying."""
     out, into = os.pipe()
+    _widen(out)
     try:
         worker = _start(kind, path, out, into)
     finally:
@@ -86,6 +87,15 @@ def read_ahead(kind: str, path: Path) -> Iterator[Doc]:
         stop.set()
         worker.stop()
         drain.join()
+
+
+def _widen(fd: int) -> None:
+    """A pipe of a megabyte where Linux allows it (64 KB otherwise)."""
+    try:
+        import fcntl
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
 
 
 class _Worker:
@@ -130,6 +140,7 @@ def _forked(kind: str, path: Path, out: int, into: int) -> None:
     """The forked reader's body (see the module docstring)."""
     gc.freeze()  # what came from the importer is never collected, so never finalized, here
     os.close(out)
+    _yield_cpu()
     try:
         with os.fdopen(into, "wb") as sink:
             _read(kind, path, sink)
@@ -137,6 +148,21 @@ def _forked(kind: str, path: Path, out: int, into: int) -> None:
         pass
     finally:
         os._exit(0)
+
+
+def _yield_cpu() -> None:
+    """The reader runs only on a core nothing else wants (Linux's SCHED_IDLE; elsewhere a
+    lower priority). It is far ahead of the importer and has its queue to fill, so it
+    loses nothing; with three busy threads on two cores (the importer, its writing thread,
+    the reader) the importer was otherwise put aside often enough to lose about 2 % of its
+    time (the reader's own CPU time is about a quarter of the importer's)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        try:
+            os.nice(10)
+        except (AttributeError, OSError):
+            pass
 
 
 def _drain(pipe: Any, chunks: queue.Queue[Any], stop: threading.Event) -> None:
@@ -197,6 +223,7 @@ def _digest(doc: Doc) -> None:
 
 
 if __name__ == "__main__":
+    _yield_cpu()
     with os.fdopen(int(sys.argv[3]), "wb") as sink:
         try:
             _read(sys.argv[1], Path(sys.argv[2]), sink)
