@@ -5,6 +5,8 @@ own (importing twice repeats, never conflicts); a refused header is raised here.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,6 +157,31 @@ def test_leaving_early_stops_the_reader_and_its_thread(
     docs.close()  # as when an import stops at a refusal
     assert workers[0].wait(0) is not None
     assert not [t for t in threading.enumerate() if t.name == "patronage-readahead"]
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's SCHED_IDLE")
+def test_the_reader_runs_only_on_a_core_nothing_else_wants(
+        tmp_path: Path, workers: list[readahead._Worker]) -> None:
+    docs = readahead.read_ahead("invoices", many_invoices(tmp_path / "invoices.csv",
+                                                          readahead.CHUNK * 60))
+    next(docs)  # the reader is still at work: 60 chunks are more than the queue and pipe hold
+    try:
+        reader = workers[0].forked or workers[0].started
+        assert os.sched_getscheduler(reader.pid) == os.SCHED_IDLE  # type: ignore[union-attr]
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the importer is not
+    finally:
+        docs.close()
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="Linux's pipe sizes")
+def test_the_pipe_holds_a_megabyte() -> None:
+    out, into = os.pipe()
+    try:
+        readahead._widen(out)
+        assert fcntl.fcntl(into, fcntl.F_GETPIPE_SZ) == 1 << 20
+    finally:
+        os.close(out)
+        os.close(into)
 
 
 def test_the_commands_batch_is_the_importers() -> None:

@@ -91,7 +91,8 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
                 co.coupons.append((c, use))
                 left -= use
     asked = b.redeem.rewards if b.redeem else None
-    _plan_rewards(tx, co, b, day, gift, asked, maxima)
+    if asked is not None or maxima:
+        _plan_rewards(tx, co, b, day, gift, asked)
     asked_credit = b.redeem.credit_memos if b.redeem else None
     if asked_credit is None and not maxima:
         return co
@@ -118,14 +119,12 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
 
 
 def _plan_rewards(tx: Tx, co: Checkout, b: InvoiceIn, day: dt.date, gift: Decimal,
-                  asked: Decimal | str | None, maxima: bool = True) -> None:
+                  asked: Decimal | str | None) -> None:
     p, e = co.program, co.enrollment
     if p is None or e is None or p.kind != "points_bank" or not p.point_value:
         if asked is not None:
             raise PatronageError("not_enrolled", "the customer has no rewards to redeem",
                                  [Problem("redeem.rewards", "needs a points_bank enrollment")])
-        return
-    if asked is None and not maxima:
         return
     base = co.subtotal - sum((a for _, a in co.coupons), ZERO)
     if p.redeem_as == "payment" and p.may_pay_sales_tax:

@@ -93,8 +93,8 @@ def _widen(fd: int) -> None:
     """A pipe of a megabyte where Linux allows it (64 KB otherwise)."""
     try:
         import fcntl
-        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
-    except (ImportError, OSError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):  # not Linux, or above its pipe-max-size
         pass
 
 
