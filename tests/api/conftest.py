@@ -46,7 +46,8 @@ class Server:
         self.database, self.log_path = database, log
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "PATRONAGE_WEBHOOK_WORKER": "false", **(env or {})}
+        self.env = {**os.environ, "PATRONAGE_WEBHOOK_WORKER": "false",
+                    "PATRONAGE_SCHEDULER": "false", **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:

@@ -1,18 +1,34 @@
-"""Webhooks: signed deliveries that wait while the receiver is down and arrive once it is up."""
+"""Webhooks: deliveries signed as Standard Webhooks sign them, that wait while the receiver
+is down and arrive once it is up; the receiver's URL is checked when it subscribes."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+from patronage.service import webhooks
+from patronage.service.app import Patronage
 from tests.api.conftest import TODAY, cli, free_port, sale, set_up_shop
 
-SECRET = "a-shared-secret-of-some-length"
+SECRET = "whsec_" + base64.b64encode(b"a shared secret, thirty-two byte").decode()
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "pos-integration.md"
+
+
+def documented_verify() -> Any:
+    """The `verify` of the Python example in docs/pos-integration.md, run as written."""
+    text = DOCS.read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    examples = [b for b in blocks if "def verify" in b]
+    assert len(examples) == 1, "the webhook section has one verification example"
+    scope: dict[str, Any] = {}
+    exec(compile(examples[0], str(DOCS), "exec"), scope)  # noqa: S102 - our own docs
+    return scope["verify"]
 
 
 class Receiver:
@@ -23,6 +39,7 @@ class Receiver:
         self.got: list[tuple[dict[str, str], bytes]] = []
         self.paths: list[str] = []
         self.answers: list[int] = []
+        self.tries: list[tuple[int, dict[str, str], bytes]] = []  # every attempt, failed too
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,6 +47,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 status = 500 if len(receiver.answers) < receiver.fail else 200
                 receiver.answers.append(status)
+                receiver.tries.append((status, {k.lower(): v for k, v in self.headers.items()},
+                                       body))
                 if status == 200:
                     receiver.got.append(({k.lower(): v for k, v in self.headers.items()}, body))
                     receiver.paths.append(self.path)
@@ -100,9 +119,10 @@ def test_deliveries_wait_for_a_receiver_that_is_down(start_server: Any, sqlite_u
     events = receiver.events()
     types = sorted(e["type"] for e in events.values())
     assert types == ["enrollment.changed"] * 2 + ["points.accrued"] * 3
+    verify = documented_verify()
     for headers, body in receiver.got:
-        mac = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["x-patronage-signature"] == f"sha256={mac}"
+        assert verify(SECRET, headers, body)  # the docs' example, on a real delivery
+        assert headers["webhook-id"] == str(json.loads(body)["id"])
         assert headers["x-patronage-event-id"] == str(json.loads(body)["id"])
         assert headers["x-patronage-event"] == json.loads(body)["type"]
         assert headers["content-type"] == "application/json"
@@ -133,8 +153,20 @@ def test_cli_delivers_one_pass(start_server: Any, sqlite_url: str) -> None:
     finally:
         receiver.stop()
     (headers, body), = receiver.got
-    mac = hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
-    assert headers["x-patronage-signature"] == f"sha256={mac}"
+    assert hook["secret"].startswith("whsec_")
+    assert len(base64.b64decode(hook["secret"].removeprefix("whsec_"))) == 32
+    verify = documented_verify()
+    assert verify(hook["secret"], headers, body)
+    # what a receiver refuses: another body, another secret, a stale or future timestamp
+    assert not verify(hook["secret"], headers, body.replace(b'"C1"', b'"C2"'))
+    assert not verify(SECRET, headers, body)
+    stamp = int(headers["webhook-timestamp"])
+    assert abs(stamp - time.time()) < 60
+    for moved in (-400, 400):
+        resigned = {**headers, "webhook-timestamp": str(stamp + moved),
+                    "webhook-signature": webhooks.sign(hook["secret"], headers["webhook-id"],
+                                                       stamp + moved, body)}
+        assert not verify(hook["secret"], resigned, body)
     event = json.loads(body)
     assert event["data"] == {"action": "enrolled", "customer": "C1", "program": "rewards",
                              "date": "2024-01-01"}
@@ -149,3 +181,61 @@ def test_webhook_bodies_are_checked(start_server: Any, sqlite_url: str) -> None:
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "url"
     r = admin.post("/v1/webhooks", json={"url": "http://x/", "events": ["points.spent"]})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
+
+
+def test_webhook_urls_and_secrets_are_checked(start_server: Any, sqlite_url: str) -> None:
+    server = start_server(sqlite_url)
+    admin = server.client(server.key("admin"))
+    for url in ("http://user:pw@pos.example.com/hook", "https://token@pos.example.com/",
+                "http:///no-host", "http://pos.example.com:99999/", "http://pos.example.com:0/",
+                "https://pos.example.com/" + "x" * 2000, "http://pos.example.com/a\x00b",
+                "javascript:alert(1)", "ftp://x"):
+        r = admin.post("/v1/webhooks", json={"url": url, "events": []})
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["error"]["code"] == "invalid", url
+        assert [f["field"] for f in r.json()["error"]["fields"]] == ["url"], url
+    for secret in ("a-shared-secret-of-some-length", "whsec_" + "A" * 20,
+                   "whsec_" + base64.b64encode(b"too short, 20 bytes.").decode(),
+                   "whsec_not base64 at all!!!!!!!!!!"):
+        r = admin.post("/v1/webhooks", json={"url": "https://pos.example.com/", "secret": secret})
+        assert r.status_code == 422, (secret, r.text)
+        assert [f["field"] for f in r.json()["error"]["fields"]] == ["secret"], secret
+    assert admin.get("/v1/webhooks").json() == []  # nothing was subscribed
+    ok = admin.post("/v1/webhooks", json={"url": "https://pos.example.com:8443/hooks?s=1",
+                                          "secret": SECRET})
+    assert ok.status_code == 201 and ok.json()["secret"] == SECRET
+
+
+def test_a_retry_keeps_its_id_and_is_signed_anew(app: Patronage) -> None:
+    """The same event sent again (after a 500) has the same `webhook-id`; its timestamp is
+    the new attempt's, and its signature verifies with it."""
+    hook = webhooks.create(app, "http://127.0.0.1:9/hook", [], SECRET)
+    assert hook["secret"] == SECRET
+    set_up = {"name": "Shop", "stores": [{"id": 1, "name": "Main"}]}
+    app.configure_shop(set_up)
+    app.put_program({"id": "rewards", "name": "Rewards", "kind": "points_bank",
+                     "status": "open", "effective": "2024-01-01", "point_value": "0.01",
+                     "filters": [{"name": "all"}], "percent_tiers": [{"percent": "1"}]})
+    app.put_customer({"id": "C1", "name": "Ann"})
+    app.enroll({"customer": "C1", "program": "rewards"})
+    sent: list[dict[str, str]] = []
+    answers = iter([500, 200])
+    start = time.time()
+    now = iter([start, start + 7])
+
+    def send(url: str, body: bytes, headers: dict[str, str]) -> int:
+        sent.append({k.lower(): v for k, v in headers.items()} | {"body": body.decode()})
+        return next(answers)
+
+    first = webhooks.run_once(app, send, base=0.0, cap=0.0, unix_time=lambda: next(now))
+    second = webhooks.run_once(app, send, base=0.0, cap=0.0, unix_time=lambda: next(now))
+    assert (first["failed"], second["delivered"]) == (1, 1)
+    one, two = sent
+    assert one["webhook-id"] == two["webhook-id"] == str(json.loads(one["body"])["id"])
+    assert one["body"] == two["body"]
+    assert (int(one["webhook-timestamp"]), int(two["webhook-timestamp"])) == \
+        (int(start), int(start + 7))
+    assert one["webhook-signature"] != two["webhook-signature"]
+    verify = documented_verify()
+    for headers in (one, two):
+        assert verify(SECRET, headers, headers["body"].encode())

@@ -92,13 +92,14 @@ def test_refusals_print_code_and_no_traceback(cli, tmp_path: Path) -> None:
 
 
 def test_bulk_adjustments_from_csv_report_bad_rows(cli, tmp_path: Path) -> None:
+    """Every bad row is reported at once and nothing is kept; fixed, the file applies."""
     setup_shop(cli, tmp_path)
     call(cli, "customers", "add", "C2")
     call(cli, "enroll", "C2", "club", "--date", "2024-02-01")
     rows = tmp_path / "balances.csv"
+    head = "customer,points,set_balance,expires,reason,user,allow_negative,id\n"
     rows.write_text(
-        "customer,points,set_balance,expires,reason,user,allow_negative,id\n"
-        "C1,100,,,port,mia,,A1\n"
+        head + "C1,100,,,port,mia,,A1\n"
         "C2,,120,,port,mia,,A2\n"
         "C3,5,,,port,mia,,A3\n"          # unknown customer
         "C1,abc,,,port,mia,,A4\n"        # not a number
@@ -106,9 +107,17 @@ def test_bulk_adjustments_from_csv_report_bad_rows(cli, tmp_path: Path) -> None:
     )
     code, out, err = call(cli, "adjust", "--file", str(rows), "--date", "2024-02-03")
     assert code == 1
-    assert "3 adjusted, 2 failed" in out
+    assert "nothing adjusted: 2 of 5 rows refused" in out
     assert f"{rows}:4: not_found" in err and f"{rows}:5: invalid" in err
-    assert json.loads(call(cli, "balance", "C1", "--as-of", "2024-02-03")[1])["available"] == 100
+    for customer in ("C1", "C2"):
+        balance = json.loads(call(cli, "balance", customer, "--as-of", "2024-02-03")[1])
+        assert (balance["available"], balance["adjusted"]) == (0, 0)
+
+    rows.write_text(head + "C1,100,,,port,mia,,A1\nC2,,120,,port,mia,,A2\n"
+                    "C1,5,,,port,mia,,A4\nC1,100,,,port,mia,,A1\n")
+    code, out, err = call(cli, "adjust", "--file", str(rows), "--date", "2024-02-03")
+    assert (code, out.strip(), err) == (0, "3 adjusted, 1 already done", "")
+    assert json.loads(call(cli, "balance", "C1", "--as-of", "2024-02-03")[1])["available"] == 105
     assert json.loads(call(cli, "balance", "C2", "--as-of", "2024-02-03")[1])["available"] == 120
 
 

@@ -133,6 +133,7 @@ def test_a_till_posting_between_two_batches_is_not_overwritten(
 def test_importing_twice_changes_nothing(two_shops: tuple[Patronage, Patronage],
                                         tmp_path: Path) -> None:
     _, shop = two_shops
+    shop.clock.set(LAST)  # type: ignore[attr-defined]  # history: dated before today
     path = tmp_path / "invoices.csv"
     bodies = story.invoices(days=20)
     story.write_csv(path, bodies)
@@ -146,6 +147,7 @@ def test_importing_twice_changes_nothing(two_shops: tuple[Patronage, Patronage],
 def test_bad_rows_are_reported_by_line_and_skipped_or_stop(
         two_shops: tuple[Patronage, Patronage], tmp_path: Path) -> None:
     _, shop = two_shops
+    shop.clock.set(LAST)  # type: ignore[attr-defined]  # history: dated before today
     path = tmp_path / "invoices.csv"
     story.write_csv(path, story.invoices(days=3), shuffle_days=False)
     rows = path.read_text().splitlines()
@@ -172,6 +174,7 @@ def test_bad_rows_are_reported_by_line_and_skipped_or_stop(
 def test_stop_keeps_what_came_before(two_shops: tuple[Patronage, Patronage],
                                      tmp_path: Path) -> None:
     _, shop = two_shops
+    shop.clock.set(LAST)  # type: ignore[attr-defined]  # history: dated before today
     path = tmp_path / "invoices.csv"
     story.write_csv(path, story.invoices(days=4), shuffle_days=False)
     rows = path.read_text().splitlines()

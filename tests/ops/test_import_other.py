@@ -114,6 +114,7 @@ def test_payments_merged_with_invoices_give_the_online_books(
 def test_customers_are_added_enrolled_and_carded_once(two_shops: tuple[Patronage, Patronage],
                                                       tmp_path: Path) -> None:
     _, shop = two_shops
+    shop.clock.set(dt.date(2023, 1, 6))  # type: ignore[attr-defined]  # the rows' last day
     path = write(tmp_path / "customers.csv", CUSTOMER_COLUMNS, [
         ["K1", "Kim Park", "kim@example.com", "retail", "", "club", "2023-01-05", "7001"],
         ["K2", "Lou Chan", "", "commercial", "", "", "", ""],
@@ -159,9 +160,71 @@ def test_adjustments_with_ids_apply_once(two_shops: tuple[Patronage, Patronage],
     assert shop.balance("R1").available == 40
     assert shop.balance("N1").available == -50
     again = bulk.import_adjustments(shop, read_adjustments(path))
-    assert again.done == 3 and len(again.errors) == 3  # the three with ids: "repeated"
+    assert (again.done, again.repeated, len(again.errors)) == (0, 3, 3)
     assert shop.balance("B1").adjusted == 500 and shop.balance("N1").available == -50
     assert shop.read(lambda tx: check.run(tx)).faults == []
+
+
+def test_adjustments_without_ids_apply_once_when_the_file_is_fixed_and_run_again(
+        two_shops: tuple[Patronage, Patronage], tmp_path: Path) -> None:
+    """A row without an id gets one from the file's name and what it asks (docs/
+    decisions.md, "Bulk files"): a rerun after a crash, or after fixing a bad line, applies
+    each adjustment once; two equal rows are two adjustments."""
+    _, shop = two_shops
+    shop.clock.set(dt.date(2023, 2, 1))  # type: ignore[attr-defined]
+    rows = [["B1", "100", "", "", "porting", "maria", "", ""],
+            ["B1", "100", "", "", "porting", "maria", "", ""],
+            ["R1", "", "40", "", "porting", "maria", "", ""],
+            ["N1", "-50", "", "", "fix", "maria", "", ""]]  # more than N1 has
+    path = write(tmp_path / "port.csv", ADJUSTMENT_COLUMNS, rows)
+    first = bulk.import_adjustments(shop, read_adjustments(path))
+    assert (first.done, first.repeated, [(e.line, e.code) for e in first.errors]) == (
+        3, 0, [(5, "insufficient_points")])
+    # fixed (allow_negative), a row added at the top, the file moved: each still applies once
+    moved = tmp_path / "again"
+    moved.mkdir()
+    write(moved / "port.csv", ADJUSTMENT_COLUMNS, [["R1", "1", "", "", "bonus", "", "", ""],
+                                                   *rows[:3], [*rows[3][:6], "yes", ""]])
+    for _ in range(2):
+        again = bulk.import_adjustments(shop, read_adjustments(moved / "port.csv"))
+        assert again.errors == []
+    assert (again.done, again.repeated) == (0, 5)
+    assert (shop.balance("B1").adjusted, shop.balance("R1").available,
+            shop.balance("N1").available) == (200, 41, -50)
+    assert shop.read(lambda tx: check.run(tx)).faults == []
+
+
+def test_rows_that_cannot_be_read_are_refused_by_line_and_the_rest_is_read(
+        tmp_path: Path) -> None:
+    """Bytes that are not UTF-8, a blank id, a 200,000-character cell, extra cells: each
+    row is refused (`invalid`) with its line, never a KeyError for the whole file."""
+    def lines(rows: list[list[str]], columns: tuple[str, ...]) -> Path:
+        path = tmp_path / "file.csv"
+        with path.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
+            out = csv.writer(fh)
+            out.writerow(columns)
+            out.writerows(rows)
+        return path
+
+    customers = [c.error and (c.error.line, c.error.code, c.error.message) for c in
+                 read_customers(lines([["K1", "Kim"], ["", "No Id"], ["K3", "x" * 200_000],
+                                       ["K4", "Lou", "", "", "", "", "", "", "extra"],
+                                       ["K5", "Ren\udcff"], ["K6", "Ada", "", "", "", "", "", "", ""]],
+                                      CUSTOMER_COLUMNS))]
+    assert customers == [None, (3, "invalid", "id: required"),
+                         (4, "invalid", "a cell is longer than 10,000 characters"),
+                         (5, "invalid", "9 cells where the header has 8"),
+                         (6, "invalid", "name: byte 0xFF is not UTF-8 text (save the file as UTF-8)"),
+                         None]  # an empty cell beyond the header is no cell
+    payments = [p.error and (p.error.line, p.error.message) for p in read_payments(lines(
+        [["", "I1", "2023-01-02", "1", "cash", "5.00"],
+         ["P2", "I1", "2023-01-02", "1", "cash", "y" * 20_000]], PAYMENT_COLUMNS))]
+    too_long = "amount: 20,000 characters, at most 10,000"
+    assert payments == [(2, "payment_id: required"), (3, too_long)]
+    with pytest.raises(PatronageError, match="the file is empty"):
+        list(read_adjustments(lines([], ())))
+    with pytest.raises(PatronageError, match="written twice: points"):
+        list(read_adjustments(lines([["C1", "1", "2"]], ("customer", "points", "points"))))
 
 
 def test_a_missing_column_refuses_the_whole_file(database_url: str, tmp_path: Path) -> None:

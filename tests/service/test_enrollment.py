@@ -129,3 +129,20 @@ def test_cards_find_deactivate_and_inactive(app: Patronage) -> None:
     with pytest.raises(PatronageError) as err:
         app.card({"customer": "C1"})
     assert err.value.code == "invalid"
+
+
+def test_into_the_current_program_nothing_changes(app: Patronage) -> None:
+    """E1 (issue 19 item 12): with close_current too, one by one or in bulk: no forfeit,
+    no note, no new enrollment (it forfeited every point and enrolled again)."""
+    make_shop(app, customers=("C1", "C2"))
+    for cid in ("C1", "C2"):
+        app.enroll({"customer": cid, "program": "cents"})
+        app.adjust({"customer": cid, "points": 40, "reason": "welcome"})
+    before = snapshot(app)
+    with pytest.raises(PatronageError) as err:
+        app.enroll({"customer": "C1", "program": "cents", "close_current": True})
+    assert err.value.code == "already_enrolled" and "nothing changed" in err.value.message
+    out = app.mass_enroll({"program": "cents", "customers": ["C1", "C2"], "close_current": True})
+    assert (out.data["enrolled"], out.data["skipped"], out.data["failed"]) == (0, 2, 0)
+    assert snapshot(app) == before
+    assert app.balance("C1").available == 40 and app.customer("C1").notes == []

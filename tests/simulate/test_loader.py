@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from patronage.entrypoints.simulate import ScenarioError, load_scenario, parse_scenario
+from patronage.entrypoints.simulate import (
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+    simulate,
+)
 
 EXAMPLES = Path(__file__).parents[2] / ".." / "shared" / "spec" / "examples"
 
@@ -62,10 +69,12 @@ def test_valid_scenario_keeps_steps_dates_bodies_and_lines() -> None:
     assert scenario.line(("timeline", 2, "expect", "customers", "C1", "pending")) == 12
 
 
-def test_empty_file_is_a_valid_scenario_with_nothing_to_do() -> None:
-    scenario = parse_scenario("", "s.yaml")
-    assert (scenario.shop, scenario.programs, scenario.timeline) == ({}, [], [])
-    assert scenario.first_date is None
+def test_an_empty_file_says_so() -> None:
+    """Nothing to run is a mistake (a file saved empty, the wrong file), not a pass."""
+    for text in ("", "# only a comment\n", "~\n"):
+        assert problems(text) == [
+            "1: the file is empty: a scenario has shop, programs, customers, timeline"]
+    assert parse_scenario("shop: {}\n", "s.yaml").timeline == []  # a file with nothing due
 
 
 def test_unknown_top_level_key() -> None:
@@ -338,6 +347,54 @@ def test_yaml_syntax_error_names_its_line() -> None:
     assert problems("shop: {stores: [1, 2}\ntimeline: []\n") == [
         "1: while parsing a flow sequence expected ',' or ']', but got '}'"
     ]
+
+
+def test_a_date_that_does_not_exist_names_its_line() -> None:
+    assert problems(timeline("""\
+        - date: 2017-06-01
+          enroll: {customer: C1, program: club}
+        - date: 2017-13-01
+          adjust: {customer: C1, points: 5}
+        """)) == ["8: '2017-13-01' is not a date: month must be in 1..12"]
+
+
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+def test_an_alias_bomb_is_refused_at_once() -> None:
+    """Nine lines that alias their way to 9^9 strings ("billion laughs"): refused before
+    anything walks them, at the line where the aliases pass a million values."""
+    began = time.process_time()
+    assert problems(BOMB) == ["7: aliases expand this to more than 1,000,000 values: refused"]
+    assert time.process_time() - began < 1
+    assert problems("a: &a [x, y]\nshop: {stores: *a}\nb: *a\n") == [
+        "1: unknown key 'a' (use one of shop, programs, customers, timeline)",
+        "3: unknown key 'b' (use one of shop, programs, customers, timeline)",
+    ]  # a few aliases are YAML like any other
+
+
+def test_nesting_beyond_the_stack_is_refused() -> None:
+    assert problems("a: " + "[" * 5000 + "]" * 5000 + "\n") == ["1: nested too deeply"]
+
+
+@pytest.mark.parametrize(("name", "data", "line"), [
+    ("date.yaml", timeline("- date: 2017-13-01\n  maintenance: {}\n").encode(), 6),
+    ("bomb.yaml", BOMB.encode(), 7),
+    ("empty.yaml", b"", 1),
+    ("latin1.yaml", HEAD.replace("Ann", "Ren\xe9e").encode("latin-1"), 4),
+])
+def test_simulate_exits_2_naming_the_file_and_line(
+        tmp_path: Path, name: str, data: bytes, line: int) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    out: list[str] = []
+
+    def no_database(day: dt.date) -> Any:
+        raise AssertionError("an invalid file never runs")
+
+    assert simulate([str(path)], out=out.append, open_session=no_database) == 2
+    assert out[0].startswith(f"{path}:{line}: ")
 
 
 def test_unreadable_file(tmp_path: Path) -> None:

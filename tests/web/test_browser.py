@@ -10,6 +10,7 @@ executable path; without it these tests are skipped.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,8 +68,8 @@ def cli(database: str, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`patronage serve` on a SQLite file with a shop, customers, a card and a manager."""
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file with a shop, customers, a card and a manager."""
     tmp = tmp_path_factory.mktemp("browser")
     database = f"sqlite:///{tmp / 'shop.db'}"
     (tmp / "shop.yaml").write_text(SHOP_FILE)
@@ -76,9 +78,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cli(database, "cards", "add", "C1", "4000123")
     cli(database, "users", "create", "--role", "manager", "--name", "maria",
         "--password", PASSWORD, "--store", "2")
+    return database
+
+
+@pytest.fixture(scope="module")
+def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`patronage serve` on that database."""
+    tmp = tmp_path_factory.mktemp("serve")
     port = free_port()
     log = (tmp / "server.log").open("wb")
-    env = {**os.environ, "PATRONAGE_WEBHOOK_WORKER": "false"}
+    env = {**os.environ, "PATRONAGE_WEBHOOK_WORKER": "false", "PATRONAGE_SCHEDULER": "false"}
     proc = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--database", database],
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -284,3 +293,72 @@ def test_a_managers_day(day: Day) -> None:
     page.wait_for_url("**/login")
     day.go("/customers/C1")
     assert "/login" in page.url
+
+
+TRANSFER_FILE = """
+programs:
+  - {id: gold, name: Gold Rewards, kind: points_bank, status: open, effective: 2024-01-01,
+     point_value: "0.01", grace_days: 30, filters: [{name: all}],
+     percent_tiers: [{percent: "5"}]}
+  - {id: silver, name: Silver Club, kind: points_bank, status: open, effective: 2024-01-01,
+     point_value: "0.01", filters: [{name: all}], percent_tiers: [{percent: "1"}]}
+customers:
+  - {id: C4, name: Dee Park, type: retail, status: ACTIVE}
+"""
+
+
+def test_a_transfer_that_forfeits_points_asks_first(day: Day, database: str, server: str,
+                                                    tmp_path: Path) -> None:
+    """The transfer form chooses no program and closes nothing by default; a transfer that
+    forfeits points shows how many on a page of its own, and changes nothing until confirmed."""
+    (tmp_path / "programs.yaml").write_text(TRANSFER_FILE)
+    cli(database, "programs", "apply", str(tmp_path / "programs.yaml"))
+    cli(database, "enroll", "C4", "gold")
+    cli(database, "adjust", "C4", "--points", "120", "--reason", "welcome")
+    till = cli(database, "keys", "create", "--role", "cashier", "--name", "till-browser").strip()
+    sold = httpx.post(f"{server}/v1/invoices", headers={"Authorization": f"Bearer {till}"},
+                      json={"id": "B-1", "store": 1, "customer": "C4",
+                            "lines": [{"sku": "TIRE", "qty": "1", "price": "100.00"}]})
+    assert sold.status_code == 201, sold.text
+    held = json.loads(cli(database, "balance", "C4"))
+    assert (held["pending"], held["available"]) == (500, 120)  # 5 % of 100.00, pending 30 days
+
+    page = day.page
+    day.go("/login?next=/customers/C4")
+    page.fill("input[name=name]", "maria")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/customers/C4")
+    enroll = "form[action$='/enroll']"
+    assert page.input_value(f"{enroll} select[name=program]") == ""
+    assert not page.is_checked(f"{enroll} input[name=close_current]")
+    choices = page.locator(f"{enroll} select[name=program] option").all_inner_texts()
+    assert not any("(gold)" in text for text in choices)  # not the program it is in
+    day.shot("20-transfer-form")
+
+    page.select_option(f"{enroll} select[name=program]", "silver")
+    page.check(f"{enroll} input[name=close_current]")
+    page.click(f"{enroll} button[type=submit]")
+    page.locator("#transfer-confirm").wait_for()
+    assert page.inner_text("#forfeit-total") == "620"
+    assert page.inner_text("#forfeit-pending") == "500"
+    assert page.inner_text("#forfeit-available") == "120"
+    assert "forfeits all 620 of its points, 500 of them pending" in page.inner_text("main")
+    day.shot("21-transfer-confirm")
+    still = json.loads(cli(database, "balance", "C4"))
+    assert (still["program"], still["pending"], still["available"]) == ("gold", 500, 120)
+
+    page.click("#transfer-confirm a:has-text('Cancel')")  # changes nothing
+    page.wait_for_url("**/customers/C4")
+    assert json.loads(cli(database, "balance", "C4"))["program"] == "gold"
+
+    page.select_option(f"{enroll} select[name=program]", "silver")
+    page.check(f"{enroll} input[name=close_current]")
+    page.click(f"{enroll} button[type=submit]")
+    page.click("#transfer-confirm button:has-text('Transfer and forfeit 620 points')")
+    page.wait_for_url("**/customers/C4")
+    assert "C4 enrolled in silver" in day.flash()
+    assert "Left Gold Rewards with 620 points, 500 of them pending" in page.inner_text("main")
+    day.shot("22-transferred")
+    after = json.loads(cli(database, "balance", "C4"))
+    assert (after["program"], after["pending"], after["available"]) == ("silver", 0, 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
 
@@ -46,12 +48,64 @@ def test_enroll_transfer_unenroll(admin: Console, shop: Patronage) -> None:
     assert "C3 enrolled in club" in admin.post("/customers/C3/enroll", {"program": "club"}).text
     refused = admin.post("/customers/C3/enroll", {"program": "bank"})
     assert "already_enrolled" in refused.text
-    moved = admin.post("/customers/C1/enroll", {"program": "bank", "close_current": "on"})
+    asked = admin.post("/customers/C1/enroll", {"program": "bank", "close_current": "on"})
+    assert 'id="transfer-confirm"' in asked.text and shop.balance("C1").program == "club"
+    moved = admin.post("/customers/C1/enroll", {"program": "bank", "close_current": "on",
+                                                "confirm": "250,0"})
     assert "C1 enrolled in bank" in moved.text
     assert "Left 250 Club with 250 points, 250 of them pending" in moved.text
     gone = admin.post("/customers/C1/unenroll")
     assert "Left Reward Dollars with 0 points" in gone.text
     assert shop.balance("C1").program is None
+
+
+def test_the_transfer_form_chooses_nothing_and_closes_nothing_by_default(
+        admin: Console, shop: Patronage) -> None:
+    seed(shop)
+    form = admin.get("/customers/C1").text.split('action="/customers/C1/enroll"')[1]
+    form = form.split("</form>")[0]
+    options = re.findall(r'<option value="([^"]*)"( selected)?>', form)
+    assert options == [("", " selected"), ("bank", "")]  # not the current program, club
+    assert re.search(r'<input type="checkbox" name="close_current"\s*>', form)
+    refused = admin.post("/customers/C1/enroll", {"program": ""})
+    assert "choose the program to enroll in" in refused.text
+    assert shop.balance("C1").program == "club"
+
+
+def test_a_transfer_that_forfeits_points_asks_first(admin: Console, shop: Patronage) -> None:
+    seed(shop)
+    shop.adjust({"customer": "C1", "points": 40, "reason": "goodwill"})
+    admin.get("/customers/C1")
+    asked = admin.post("/customers/C1/enroll", {"program": "bank", "close_current": "on"})
+    assert asked.status_code == 200
+    page = asked.text
+    assert 'id="forfeit-total">290<' in page and 'id="forfeit-pending">250<' in page
+    assert 'id="forfeit-available">40<' in page
+    assert "forfeits all 290 of its points, 250 of them pending" in page
+    assert "Nothing has changed yet" in page
+    before = shop.balance("C1")
+    assert (before.program, before.pending, before.available) == ("club", 250, 40)
+    # points moved while the page was open: the new figures are shown, nothing forfeited
+    shop.adjust({"customer": "C1", "points": 10})
+    stale = admin.post("/customers/C1/enroll", {"program": "bank", "close_current": "on",
+                                                "confirm": "250,40"})
+    assert "balance changed since" in stale.text and 'id="forfeit-total">300<' in stale.text
+    assert shop.balance("C1").program == "club"
+    confirm = re.search(r'name="confirm" value="([^"]+)"', stale.text)
+    assert confirm is not None and confirm.group(1) == "250,50"
+    done = admin.post("/customers/C1/enroll", {"program": "bank", "close_current": "on",
+                                               "confirm": confirm.group(1)})
+    assert "C1 enrolled in bank" in done.text
+    assert "Left 250 Club with 300 points, 250 of them pending" in done.text
+
+
+def test_a_transfer_with_nothing_to_forfeit_needs_no_confirmation(admin: Console,
+                                                                  shop: Patronage) -> None:
+    seed(shop)
+    admin.get("/customers/C3")
+    admin.post("/customers/C3/enroll", {"program": "club"})
+    moved = admin.post("/customers/C3/enroll", {"program": "bank", "close_current": "on"})
+    assert "C3 enrolled in bank" in moved.text
 
 
 def test_adjust_points_balance_and_expiry(admin: Console, shop: Patronage) -> None:

@@ -181,3 +181,6 @@ timeline:
     assert "every check held" in upload.text
     assert "the file is invalid" in admin.post("/programs/club/try",
                                                {"scenario": "timeline: [{nope: 1}]"}).text
+    bad_date = admin.post("/programs/club/try", {"scenario": "timeline:\n  - date: 2017-13-01\n"})
+    assert bad_date.status_code == 200 and "the file is invalid" in bad_date.text
+    assert "scenario.yaml:2" in bad_date.text

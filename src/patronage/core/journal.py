@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from patronage.core.money import ZERO
+from patronage.core.money import ZERO, points_value
 
 POINTS_LIABILITY = "points_liability"
 POINTS_EXPENSE = "points_expense"
@@ -25,6 +25,18 @@ def transfer(debit_account: str, credit_account: str, amount: Decimal) -> list[P
     if amount < 0:
         debit_account, credit_account, amount = credit_account, debit_account, -amount
     return [Posting(debit_account, amount, ZERO), Posting(credit_account, ZERO, amount)]
+
+
+def liability_change(point_value: Decimal, held_before: int, held_after: int) -> Decimal:
+    """G1: what an enrollment's change from `held_before` to `held_after` outstanding points
+    (pending + available: its lots' remaining points plus its debt) moves on the points
+    liability: the rounded value of what is held after, less that of what was held before.
+
+    So the liability booked for an enrollment is always `points_value(held, point_value)`,
+    within half a cent of held x point_value however many changes made it. With a
+    whole-cent point_value this is exactly (after - before) x point_value.
+    """
+    return points_value(held_after, point_value) - points_value(held_before, point_value)
 
 
 def is_balanced(postings: list[Posting]) -> bool:

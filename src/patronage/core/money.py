@@ -8,6 +8,8 @@ minor unit (2 places) and rounded only where a rule says so, with a named mode. 
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -45,6 +47,39 @@ def money(value: object) -> Decimal:
 def round_money(value: Decimal) -> Decimal:
     """Round a computed amount (a prorated line, a share of tax) to cents, half up."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def share(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """`part` of `whole` units' share of `amount`, half up to the cent (0 when `whole` is 0)."""
+    return round_money(amount * part / whole) if whole else ZERO
+
+
+def prorate(amount: Decimal, whole: Decimal, before: Decimal, after: Decimal) -> Decimal:
+    """R1: what the units from `before` to `after` (of `whole`) carry of `amount`.
+
+    Rounded cumulatively (the share of `after` less the share of `before`), never piece by
+    piece: however a line is returned, in whatever steps, the pieces returned add up to the
+    share of all returned, and what is kept (`amount - share(amount, returned, whole)`) plus
+    what was returned is exactly `amount`. A 10.00 line of 3 returned one by one gives
+    3.33, 3.34, 3.33.
+    """
+    return share(amount, after, whole) - share(amount, before, whole)
+
+
+def points_value(points: int, point_value: Decimal) -> Decimal:
+    """G1, C2: what `points` are worth, half up to the cent (away from 0 for a debt).
+
+    Exact with a whole-cent point_value; with a sub-cent one (0.005) an odd count is worth
+    a half cent, which is rounded here and nowhere else.
+    """
+    return round_money(point_value * points)
+
+
+@lru_cache(maxsize=64)  # asked at every booking, of a program's few values
+def whole_cent_step(point_value: Decimal) -> int:
+    """C2: the fewest points worth whole cents: 1 for 0.01 or 0.05, 2 for 0.005, 10 for
+    0.001. Every multiple of it, and only those, are worth whole cents."""
+    return Fraction(point_value.scaleb(2)).denominator
 
 
 def floor_int(value: Decimal) -> int:

@@ -6,7 +6,6 @@ refusal, 2 for a usage problem.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-import yaml
 
 from patronage.core.errors import PatronageError
 from patronage.entrypoints.render import to_jsonable
@@ -73,10 +71,19 @@ def emit(data: Any) -> None:
 
 
 def read_yaml(path: Path) -> Any:
+    """A YAML file's data; what cannot be read (not UTF-8, not YAML, a date that does not
+    exist, an alias bomb) exits 2 with `file:line: invalid: message`."""
+    from patronage.entrypoints.simulate.source import YamlSyntaxError, decode
+    from patronage.entrypoints.simulate.source import read_yaml as parse
+
     try:
-        return yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        fail("invalid", f"cannot read {path}: {err}", 2)
+        return parse(decode(path.read_bytes())).data
+    except OSError as err:
+        fail("not_found" if isinstance(err, FileNotFoundError) else "invalid",
+             f"cannot read {path}: {err.strerror or err}", 2)
+    except YamlSyntaxError as err:
+        typer.echo(f"{path}:{err.line}: invalid: {err.message}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -96,10 +103,18 @@ def simulate(
 @programs_app.command("apply")
 def programs_apply(file: Path, database: Database = None) -> None:
     """Create or update the shop and programs from a file with `shop:` and `programs:`."""
-    doc = read_yaml(file) or {}
-    unknown = set(doc) - {"shop", "programs", "customers"}
+    doc = read_yaml(file)
+    if doc is None:
+        fail("invalid", f"{file} is empty: nothing to apply (sections: shop, programs, "
+             "customers)", 2)
+    if not isinstance(doc, dict):
+        fail("invalid", f"{file}: a mapping with sections shop, programs, customers", 2)
+    unknown = {str(k) for k in doc} - {"shop", "programs", "customers"}
     if unknown:
         fail("invalid", f"unknown sections: {', '.join(sorted(unknown))}", 2)
+    for section in ("programs", "customers"):
+        if not isinstance(doc.get(section) or [], list):
+            fail("invalid", f"{file}: {section} is a list", 2)
 
     def body() -> None:
         svc = facade(database)
@@ -212,7 +227,8 @@ def adjust(
     expires: Day = None, reason: str | None = None, user: str | None = None,
     allow_negative: Annotated[bool, typer.Option("--allow-negative")] = False,
     file: Annotated[Path | None, typer.Option("--file", help="CSV: customer,points,set_balance,"
-                                               "expires,reason,user,allow_negative,id")] = None,
+                                               "expires,reason,user,allow_negative,id,date; "
+                                               "applied whole or not at all")] = None,
     date: Day = None, database: Database = None,
 ) -> None:
     """Adjust a customer's points, or many from a CSV file (J5)."""
@@ -228,30 +244,22 @@ def adjust(
 
 
 def adjust_file(svc: Any, file: Path, day: dt.date | None) -> None:
-    """Each row is one adjustment in its own transaction; bad rows are reported by line."""
-    done = failed = 0
-    with file.open(newline="") as fh:
-        for line_no, row in enumerate(csv.DictReader(fh), start=2):
-            body: dict[str, Any] = {k: v for k, v in row.items() if k and v not in (None, "")}
-            for key in ("points", "set_balance"):
-                if key in body:
-                    try:
-                        body[key] = int(body[key])
-                    except ValueError:
-                        pass  # the service refuses it with `invalid`
-            if "allow_negative" in body:
-                body["allow_negative"] = body["allow_negative"].lower() in ("1", "true", "yes")
-            if day and "date" not in body:
-                body["date"] = day
-            try:
-                svc.adjust(body)
-                done += 1
-            except PatronageError as err:
-                failed += 1
-                typer.echo(f"{file}:{line_no}: {err.code}: {err.message}", err=True)
-    typer.echo(f"{done} adjusted, {failed} failed")
-    if failed:
+    """The whole file or nothing of it, every bad line reported at once; a row without an
+    id gets one derived from the file, so running it again changes nothing (docs/
+    decisions.md, "Bulk files")."""
+    from patronage.entrypoints.ops.files import read_adjustments
+    from patronage.service.bulk import apply_adjustments
+
+    if not file.is_file():
+        fail("not_found", f"no file {file}", 2)
+    result = apply_adjustments(svc, read_adjustments(file), day)
+    for err in result.errors:
+        typer.echo(f"{file}:{err.line}: {err.code}: {err.message}", err=True)
+    if result.errors:
+        typer.echo(f"nothing adjusted: {len(result.errors)} of {result.documents} rows refused "
+                   "(the file is applied whole or not at all: fix them and run it again)")
         raise typer.Exit(1)
+    typer.echo(f"{result.done} adjusted, {result.repeated} already done")
 
 
 @app.command()
@@ -284,10 +292,11 @@ def db_upgrade(database: Database = None) -> None:
 
 def _register_entry_points() -> None:
     from patronage.entrypoints.api import commands as api_commands
+    from patronage.entrypoints.ops import backup as backup_commands
     from patronage.entrypoints.ops import commands as ops_commands
     from patronage.entrypoints.web import commands as web_commands
 
-    for module in (api_commands, ops_commands, web_commands):
+    for module in (api_commands, ops_commands, web_commands, backup_commands):
         module.register(app)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from sqlalchemy.engine import RowMapping
 
 from patronage.adapters.db import tables as t
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.service import awards, ledger
+from patronage.service.dates_window import check_date
 from patronage.service.enrollment import need_customer
 from patronage.service.inputs import AdjustIn, parse
 from patronage.service.invoices import conflict
@@ -24,19 +28,30 @@ def _differs(b: AdjustIn, done: Any) -> bool:
     return b.set_balance is None and (b.points or 0) != done["points"]
 
 
+def _repeat(tx: Tx, b: AdjustIn, done: RowMapping, day: dt.date) -> dict[str, Any]:
+    """A repeat answers as the first post did (C5): the points it moved, and the points
+    available now in its enrollment (what the first answer said, unless they moved since)."""
+    enrollment = tx.repo.enrollment(done["enrollment_id"])
+    open_ = enrollment is not None and enrollment["status"] == "open"
+    available = ledger.available_points(tx, done["enrollment_id"], day) if open_ else 0
+    return {"adjustment": b.id, "points": done["points"], "available": available,
+            "repeated": True}
+
+
 def adjust(tx: Tx, body: Any) -> dict[str, Any]:
     b: AdjustIn = parse(AdjustIn, body)
+    check_date(tx, b.date)
     day = b.date or tx.day
     if b.points is not None and b.set_balance is not None:
         raise PatronageError("invalid", "give points or set_balance, not both",
                              [Problem("set_balance", "not with points")])
+    need_customer(tx, b.customer, lock=True)  # then read: a twin that committed is seen
     if b.id is not None:
         done = tx.repo.one(t.adjustments.select().where(t.adjustments.c.external_id == b.id))
         if done is not None:
             if _differs(b, done):
                 raise conflict("adjustment", b.id)
-            return {"adjustment": b.id, "points": done["points"], "repeated": True}
-    need_customer(tx, b.customer, lock=True)
+            return _repeat(tx, b, done, day)
     enrollment = tx.repo.open_enrollment(b.customer)
     if enrollment is None:
         raise PatronageError("not_enrolled", f"customer {b.customer!r} is not enrolled",

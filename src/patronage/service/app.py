@@ -41,8 +41,12 @@ def _plain(body: Any) -> Any:
 
 
 class Patronage:
-    def __init__(self, engine: Engine, clock: Clock | None = None, send_mail: bool = True) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None, send_mail: bool = True,
+                 read_engine: Engine | None = None) -> None:
         self.engine = engine
+        # A streaming replica for reports, listings and exports (PATRONAGE_READ_DATABASE_URL);
+        # the primary when there is none.
+        self.read_engine = read_engine or engine
         self.clock = clock or SystemClock()
         self.send_mail = send_mail  # False for scenario runs and benchmarks: never real mail
 
@@ -50,9 +54,12 @@ class Patronage:
         with unit_of_work(self.engine, self.clock, user=user) as tx:
             return fn(tx)
 
-    def read(self, fn: Callable[[Tx], T]) -> T:
-        """Run a query; nothing it does is kept."""
-        with self.engine.connect() as conn:
+    def read(self, fn: Callable[[Tx], T], primary: bool = False) -> T:
+        """Run a query; nothing it does is kept. It reads the replica when there is one:
+        reports, listings, exports. A replica lags the primary (by milliseconds, more under
+        load), so `primary=True` for a read that a write decides on or that must see a write
+        just made: a quote, a preview, the point lookups a POS makes around its posts."""
+        with (self.engine if primary else self.read_engine).connect() as conn:
             conn.execution_options(**{READ_ONLY: True})
             tx = Tx(Repository(conn), self.clock.today(), self.clock.now())
             try:
@@ -87,7 +94,7 @@ class Patronage:
         return Outcome(self.run(lambda tx: enrollment.unenroll(tx, _plain(body))))
 
     def preview_mass_enroll(self, body: Any) -> list[str]:
-        return self.read(lambda tx: enrollment.preview_mass_enroll(tx, _plain(body)))
+        return self.read(lambda tx: enrollment.preview_mass_enroll(tx, _plain(body)), primary=True)
 
     def mass_enroll(self, body: Any) -> Outcome:
         data = self.run(lambda tx: enrollment.mass_enroll(tx, _plain(body)))
@@ -95,7 +102,8 @@ class Patronage:
                        f"failed {data['failed']}", data)
 
     def preview_mass_unenroll(self, body: Any) -> list[str]:
-        return self.read(lambda tx: enrollment.preview_mass_unenroll(tx, _plain(body)))
+        return self.read(lambda tx: enrollment.preview_mass_unenroll(tx, _plain(body)),
+                         primary=True)
 
     def mass_unenroll(self, body: Any) -> Outcome:
         data = self.run(lambda tx: enrollment.mass_unenroll(tx, _plain(body)))
@@ -106,7 +114,7 @@ class Patronage:
         return Outcome(self.run(lambda tx: enrollment.card(tx, _plain(body))))
 
     def find_by_card(self, number: str) -> str:
-        return self.read(lambda tx: enrollment.find_by_card(tx, number))
+        return self.read(lambda tx: enrollment.find_by_card(tx, number), primary=True)
 
     # --- POS documents -------------------------------------------------------------------
     def post_invoice(self, body: Any) -> InvoiceView:
@@ -127,7 +135,8 @@ class Patronage:
             lambda tx: queries.invoice_by_pk(tx, invoices.convert_layaway(tx, _plain(body))))
 
     def quote(self, body: Any) -> dict[str, Any]:
-        return self.read(lambda tx: invoices.quote(tx, _plain(body)))
+        # What the customer would get now: it must see the balance the last post wrote.
+        return self.read(lambda tx: invoices.quote(tx, _plain(body)), primary=True)
 
     # --- balances ------------------------------------------------------------------------
     def adjust(self, body: Any) -> Outcome:
@@ -144,7 +153,7 @@ class Patronage:
         return Outcome(f"maintenance ran {data['days']} day(s) to {data['to']}", data)
 
     def preview_awards(self, body: Any) -> list[dict[str, Any]]:
-        return self.read(lambda tx: awards_manual.preview(tx, _plain(body)))
+        return self.read(lambda tx: awards_manual.preview(tx, _plain(body)), primary=True)
 
     def process_awards(self, body: Any) -> Outcome:
         data = self.run(lambda tx: awards_manual.process(tx, _plain(body)))
@@ -152,13 +161,13 @@ class Patronage:
 
     # --- queries -------------------------------------------------------------------------
     def balance(self, customer_id: str, as_of: dt.date | None = None) -> Balance:
-        return self.read(lambda tx: queries.balance(tx, customer_id, as_of))
+        return self.read(lambda tx: queries.balance(tx, customer_id, as_of), primary=True)
 
     def customer(self, customer_id: str, as_of: dt.date | None = None) -> CustomerView:
-        return self.read(lambda tx: queries.customer(tx, customer_id, as_of))
+        return self.read(lambda tx: queries.customer(tx, customer_id, as_of), primary=True)
 
     def invoice(self, invoice_id: str, store: int | None = None) -> InvoiceView:
-        return self.read(lambda tx: queries.invoice(tx, invoice_id, store))
+        return self.read(lambda tx: queries.invoice(tx, invoice_id, store), primary=True)
 
     def find_customers(self, text: str = "", limit: int = 50) -> list[dict[str, Any]]:
         return self.read(lambda tx: queries.find_customers(tx, text, limit))
@@ -167,4 +176,4 @@ class Patronage:
         return self.read(lambda tx: tx.repo.account_balances())
 
     def outbox_count(self) -> int:
-        return self.read(lambda tx: tx.repo.outbox_count())
+        return self.read(lambda tx: tx.repo.outbox_count(), primary=True)

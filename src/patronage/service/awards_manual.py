@@ -6,6 +6,7 @@ from typing import Any
 
 from patronage.core.errors import PatronageError, Problem
 from patronage.service import awards, ledger
+from patronage.service.dates_window import check_date
 from patronage.service.enrollment import need_program
 from patronage.service.inputs import ProcessAwardsIn, parse
 from patronage.service.uow import Tx
@@ -45,14 +46,18 @@ def preview(tx: Tx, body: Any) -> list[dict[str, Any]]:
 
 def process(tx: Tx, body: Any) -> dict[str, Any]:
     b: ProcessAwardsIn = parse(ProcessAwardsIn, body)
+    check_date(tx, b.date)
     program = need_program(tx, b.program)
     day = b.date or tx.day
     store = b.store if b.store is not None else tx.repo.lowest_active_store()
     count = 0
     chosen = _candidates(tx, b)
+    # lock them all (in id order), then judge each again: points spent, an enrollment
+    # closed or a twin run's awards committed while we waited are seen
+    tx.repo.lock_customers([c["customer"] for c in chosen])
     for c in chosen:
         enrollment = tx.repo.enrollment(c["enrollment_id"])
-        if enrollment is not None:
+        if enrollment is not None and enrollment["status"] == "open":
             count += awards.check_recurring(tx, enrollment, program, day, store, "manual", b.user,
                                             manual=True)
     return {"customers": len(chosen), "awards": count,

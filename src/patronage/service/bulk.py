@@ -33,13 +33,16 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from patronage.adapters.db import tables as t
 from patronage.adapters.db.bulk import MISSING, BulkRepository, SlowPath
 from patronage.adapters.db.repository import Repository
 from patronage.core.errors import PatronageError
 from patronage.service import adjustments, enrollment, invoices, maintenance, setup
 from patronage.service.app import Patronage
+from patronage.service.dates_window import in_window
 from patronage.service.documents import Doc, RowError
 from patronage.service.uow import Tx
 
@@ -102,12 +105,24 @@ class Importer:
         self.prepared = -1  # `bulk.forgotten` when the current window was prepared
         self.pending = self.commits = 0
         self.done_to: Any = MISSING  # the last day the daily run has done
+        self.holding = False  # this transaction holds the daily run's lock
+
+    def hold_daily_run(self) -> None:
+        """Take the daily run's lock first in each transaction, before any customer's: a
+        scheduled run (which takes that lock, then customers') then waits for the batch
+        instead of deadlocking with it (PostgreSQL; SQLite's writers are serial already)."""
+        if not self.holding:
+            self.bulk.lock_daily_run()
+            self.holding = True
 
     def tx(self, repo: Repository, day: dt.date | None) -> Tx:
         return Tx(repo, day or self.app.clock.today(), self.app.clock.now(), USER)
 
     def catch_up(self, day: dt.date) -> None:
         """The daily run for `day` (catching up missed days), before the day's documents."""
+        if not in_window(self.app.clock.today(), day):
+            return  # none for a day out of the window: its documents are refused, by line
+        self.hold_daily_run()
         if self.done_to is MISSING:
             self.done_to = self.bulk.last_done_day()
         if self.done_to is not None and self.done_to >= day:
@@ -187,6 +202,7 @@ class Importer:
         self.progress.advance(doc.rows)
         error = doc.error
         if error is None:
+            self.hold_daily_run()
             try:
                 if self.bulk.forgotten != self.prepared:  # (an SQL write dropped memory)
                     self.bulk.prepare([doc.customer] if doc.customer else (),
@@ -211,6 +227,7 @@ class Importer:
         if force or self.pending >= self.batch:
             self.bulk.flush()
             self.conn.commit()
+            self.holding = False
             # memory starts again with each transaction: another process may write between
             # two (a till posting for a customer of the last batch), and memory stays bounded
             self.bulk.forget()
@@ -315,9 +332,15 @@ POSTS: dict[str, tuple[Post, Known]] = {
                 lambda repo, b: repo.find_invoice(b["id"], b["store"]) is not None),
     "payment": (invoices.post_payment,
                 lambda repo, b: repo.find_payment(b["store"], b["id"]) is not None),
-    # `adjust` answers "repeated" itself for a known id
-    "adjustment": (adjustments.adjust, lambda repo, b: False),
+    "adjustment": (adjustments.adjust, lambda repo, b: _adjusted(repo, b.get("id"))),
 }
+
+
+def _adjusted(repo: Repository, external_id: str | None) -> bool:
+    """Whether the adjustment with this id was made (a row of an adjustments file always
+    has one: its own, or one derived from the file)."""
+    return external_id is not None and repo.one(select(t.adjustments.c.id).where(
+        t.adjustments.c.external_id == external_id)) is not None
 
 
 def import_customers(app: Patronage, docs: Iterable[Doc], on_error: str = "skip",
@@ -353,6 +376,47 @@ def import_adjustments(app: Patronage, docs: Iterable[Doc], on_error: str = "ski
     """Adjustments (J5) in date order; a row with an id is applied once however often
     the file is imported."""
     return run_import("adjustments", app, docs, on_error, batch, progress, total=total)
+
+
+class _NothingKept(Exception):
+    """Rolls back `apply_adjustments`' transaction."""
+
+
+def apply_adjustments(app: Patronage, docs: Iterable[Doc], day: dt.date | None = None) -> Result:
+    """`patronage adjust --file`: every adjustment of the file in one transaction, kept
+    only when none is refused (docs/decisions.md, "Bulk files"). Each row is tried in a
+    savepoint, so every refusal of the file is reported at once, with its line; `day` is
+    the date of rows that name none. A known id is a repeat (C5), so the file can be run
+    again."""
+    result = Result("adjustments")
+    began = time.perf_counter()
+    docs = list(docs)  # all read (a row that cannot be read is refused) before any is tried
+
+    def apply(tx: Tx) -> None:
+        for doc in docs:
+            result.documents += 1
+            result.rows += doc.rows
+            if doc.error is not None or doc.body is None:
+                result.errors.append(doc.error or RowError(doc.line, "invalid", "unreadable"))
+                continue
+            body = doc.body if day is None or "date" in doc.body else {**doc.body, "date": day}
+            try:
+                with tx.repo.conn.begin_nested():
+                    out = adjustments.adjust(tx, body)
+            except PatronageError as err:
+                result.errors.append(RowError(doc.line, err.code, err.message))
+                continue
+            result.repeated += bool(out.get("repeated"))
+            result.done += not out.get("repeated")
+        if result.errors:
+            raise _NothingKept
+
+    try:
+        app.run(apply)
+    except _NothingKept:
+        result.stopped = True
+    result.seconds = time.perf_counter() - began
+    return result
 
 
 IMPORTS: dict[str, Callable[..., Result]] = {

@@ -5,17 +5,29 @@ Caches checked: `lots.remaining` and `lots.points` (the lot's entries), `enrollm
 (the entries with no lot) and `enrollments.held` (all its entries), `enrollment_totals`
 (entries by kind, and the latest date), and `credit_memos.remaining` (amount less uses). Each check is one set-based query, so the
 whole ledger is proven in a few statements whatever its size. Nothing is written.
+
+The journal is held against the ledger (G1), not only entry by entry: the points liability
+it books for each customer's points-bank enrollments equals the value of their outstanding
+points, and kind by kind the value of the ledger's points of that kind; the store credit
+liability of each credit memo equals what remains of it (0 once expired or cancelled), kind
+by kind; the coupon liability of each coupon its amount while open, once coupons are
+journalled at all. Queries: `adapters/db/check_queries.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from math import lcm
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, func, literal_column, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 
+from patronage.adapters.db import check_queries as q
 from patronage.adapters.db import tables as t
+from patronage.core.programs import Program
 from patronage.service.ledger import USED_KINDS
 from patronage.service.uow import Tx
 
@@ -56,14 +68,20 @@ def run(tx: Tx, limit: int = 1000) -> Report:
     conn = tx.repo.conn
     faults: list[Fault] = []
     for check in (lots_match_entries, debts_match_entries, totals_match_entries,
-                  memos_match_uses, journal_balances, identity_holds):
+                  memos_match_uses, journal_balances, identity_holds,
+                  store_credit_matches_memos):
         faults += check(conn, limit)
+    faults += points_journal_matches_ledger(conn, limit, tx.repo.programs())
+    coupon_faults, coupons_journalled = coupons_match_journal(conn, limit)
+    faults += coupon_faults
     counted = {
         name: int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
         for name, table in (("lots", t.lots), ("enrollments", t.enrollments),
                             ("ledger entries", t.ledger), ("credit memos", t.credit_memos),
-                            ("journal entries", t.journal_entries))
+                            ("journal entries", t.journal_entries), ("coupons", t.coupons))
     }
+    if not coupons_journalled:  # say so: an unchecked liability must not read as proven
+        counted["coupons (not journalled, so not checked)"] = counted.pop("coupons")
     return Report(faults, counted)
 
 
@@ -260,3 +278,157 @@ def _money(value_cents: int) -> str:
     sign = "-" if value_cents < 0 else ""
     whole, part = divmod(abs(int(value_cents)), 100)
     return f"{sign}{whole}.{part:02d}"
+
+
+def point_worth(programs: list[Program]) -> dict[str, q.Worth]:
+    """Each points-bank program's point value in cents as a fraction (0.005 is 1/2)."""
+    out = {}
+    for p in programs:
+        if p.kind == "points_bank" and p.point_value is not None and p.point_value > 0:
+            cents_ = Fraction(p.point_value.scaleb(2))
+            out[p.id] = q.Worth(cents_.numerator, cents_.denominator)
+    return out
+
+
+def points_journal_matches_ledger(conn: Connection, limit: int,
+                                  programs: list[Program]) -> list[Fault]:
+    """G1 for points banks, per customer (the journal names the customer, not the
+    enrollment) over the customer's points-bank enrollments:
+
+    - `points_liability`: the liability the journal holds equals the value of the
+      outstanding points (lots remaining plus debt), each enrollment's rounded half up to
+      the cent: exact whatever the point value, as the journal books each enrollment's
+      change in the rounded value of what it holds.
+    - `points_by_kind`: for each kind (accrual, reversal, adjustment, redemption, restore,
+      expiry, forfeit...) the journal's total equals the ledger's points of that kind x
+      point value: exactly with whole-cent values; with a sub-cent one within a cent per
+      ledger entry of that kind, as each booking is the difference of two roundings.
+
+    A journal entry with no ledger change (or a ledger change with no journal entry) moves
+    one side only, and is reported by both."""
+    worth = point_worth(programs)  # none: any points liability in the journal is a fault
+    by_id = {p.id: p for p in programs}
+    scale = lcm(1, *(w.den for w in worth.values()))
+    rows = q.points_journal(conn, worth, scale, limit)
+    named = _bank_enrollments(conn, [r[0] for r in rows], worth)
+    out = []
+    for (customer, kind, journal, ledger, entries, subcent, points, journal_total, owed,
+         held, kind_bad, owed_bad) in rows:
+        who = _customer(customer, named)
+        if owed_bad:
+            total, owed = int(journal_total) // scale, int(owed)
+            values = {by_id[pid].point_value for pid, _ in named.get(customer, [])}
+            rate = f" x {', '.join(sorted(str(v) for v in values))}" if values else ""
+            out.append(Fault(
+                "points_liability", who,
+                f"the journal holds {_money(total)} of points liability, but the "
+                f"{int(held or 0)} outstanding points{rate} are worth {_money(owed)} "
+                f"(off by {_signed(total - owed)})"))
+        if kind_bad:
+            journal, ledger, entries = int(journal), int(ledger), int(entries or 0)
+            allowed = (f"; {_money(entries)} allowed for the rounding of {entries} entries"
+                       if subcent else "")
+            out.append(Fault(
+                "points_by_kind", f"{who} kind {kind}",
+                f"the journal books {_exact(journal, scale)} of points liability, but the "
+                f"ledger's {int(points or 0)} points of this kind are worth "
+                f"{_exact(ledger, scale)} (off by {_exact(journal - ledger, scale, True)}"
+                f"{allowed})"))
+    return out
+
+
+def _bank_enrollments(conn: Connection, customers: list[str | None],
+                      worth: dict[str, q.Worth]) -> dict[str | None, list[tuple[str, str]]]:
+    named: dict[str | None, list[tuple[str, str]]] = {}
+    for customer, eid, program, status in q.bank_enrollments(conn, customers, worth):
+        label = f"enrollment {eid} in {program}" + (" (closed)" if status == "closed" else "")
+        named.setdefault(customer, []).append((program, label))
+    return named
+
+
+def _customer(customer: str | None, named: dict[str | None, list[tuple[str, str]]]) -> str:
+    if customer is None:
+        return "no customer"
+    enrolled = named.get(customer)
+    where = ", ".join(label for _, label in enrolled) if enrolled else "no points-bank enrollment"
+    return f"customer {customer} ({where})"
+
+
+MEMO_FIGURES = {"credit_memo_issue": "its amount", "credit_memo_use": "its uses",
+                "credit_memo_restore": "its restored uses",
+                "credit_memo_expiry": "what remained when it expired",
+                "credit_memo_cancel": "what remained when it was cancelled"}
+NO_FIGURE = "nothing (no move of a memo books this kind)"
+
+
+def store_credit_matches_memos(conn: Connection, limit: int) -> list[Fault]:
+    """G1 for credit memos (journal entries referenced `memo:<id>`):
+
+    - `store_credit_liability`: the liability the journal holds for a memo equals its
+      remaining amount while open (or used up), 0 once expired or cancelled;
+    - `store_credit_by_kind`: issue equals the amount, use the uses, restore the restored
+      uses, expiry or cancel what remained then."""
+    out = []
+    for (ref, kind, customer, journal, expected, total, owed, status, kind_bad,
+         owed_bad) in q.store_credit_journal(conn, limit):
+        memo = _memo(ref, customer)
+        if owed_bad:
+            total, owed = int(total), int(owed)
+            what = (f"the memo has {_money(owed)} remaining" if status in ("open", "used")
+                    else f"the memo is {status}, so nothing is owed" if status
+                    else "there is no such credit memo")
+            out.append(Fault("store_credit_liability", memo,
+                             f"the journal holds {_money(total)} of store credit liability, "
+                             f"but {what} (off by {_signed(total - owed)})"))
+        if kind_bad:
+            journal, expected = int(journal), int(expected)
+            out.append(Fault("store_credit_by_kind", f"{memo} kind {kind}",
+                             f"the journal books {_money(journal)} of store credit "
+                             f"liability, against {_money(expected)} from "
+                             f"{MEMO_FIGURES.get(kind, NO_FIGURE)} "
+                             f"(off by {_signed(journal - expected)})"))
+    return out
+
+
+def coupons_match_journal(conn: Connection, limit: int) -> tuple[list[Fault], bool]:
+    """G1 for coupons (entries referenced `coupon:<id>` on `coupon_liability`), once a
+    shop journals coupons at all: the liability the journal holds for a coupon equals its
+    amount while open, 0 once used (applied and forfeited), expired or cancelled. A shop
+    with no coupon liability posting at all is not checked, and the report says so.
+    Returns the faults and whether coupons are journalled."""
+    if not q.coupon_postings(conn):
+        return [], False
+    out = []
+    for ref, customer, journal, expected, status in q.coupon_liability(conn, limit):
+        journal, expected = int(journal), int(expected)
+        what = (f"the coupon is open for {_money(expected)}" if status == "open"
+                else f"the coupon is {status}, so nothing is owed" if status
+                else "there is no such coupon")
+        subject = f"{_reference(ref, 'coupon')} of customer {customer}"
+        out.append(Fault("coupon_liability", subject,
+                         f"the journal holds {_money(journal)} of coupon liability, but "
+                         f"{what} (off by {_signed(journal - expected)})"))
+    return out, True
+
+
+def _reference(ref: str | None, what: str) -> str:
+    if ref is None:
+        return f"a {what} entry with no reference"
+    prefix = f"{what}:"
+    return f"{what} {ref[len(prefix):]}" if ref.startswith(prefix) else f"reference {ref!r}"
+
+
+def _memo(ref: str | None, customer: str | None) -> str:
+    return f"{_reference(ref, 'memo').replace('memo ', 'credit memo ', 1)} of customer {customer}"
+
+
+def _signed(value_cents: int) -> str:
+    return ("+" if value_cents > 0 else "") + _money(value_cents)
+
+
+def _exact(scaled: int, scale: int, signed: bool = False) -> str:
+    """A value in cents x `scale` as money, with the sub-cent digits it has (0.015)."""
+    value = Decimal(scaled) / Decimal(scale) / 100
+    if value == value.quantize(Decimal("0.01")):
+        value = value.quantize(Decimal("0.01"))
+    return ("+" if signed and value > 0 else "") + str(value)

@@ -13,6 +13,7 @@ from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.lots import state
 from patronage.core.programs import Program
 from patronage.service import awards, ledger
+from patronage.service.dates_window import check_date
 from patronage.service.inputs import (
     CardIn,
     EnrollIn,
@@ -50,6 +51,14 @@ def enroll_one(tx: Tx, customer_id: str, program: Program, day: dt.date, close_c
             [Problem("program", "not open for enrollment on that date")],
         )
     current = tx.repo.open_enrollment(customer_id)
+    if current is not None and current["program_id"] == program.id:
+        # E1: into the program the customer is in, nothing changes, close_current or not
+        # (closing would forfeit every point only to enroll again)
+        raise PatronageError(
+            "already_enrolled",
+            f"customer {customer_id!r} is already enrolled in {program.id!r}; nothing changed",
+            [Problem("program", "the customer's current program")],
+        )
     if current is not None:
         if not close_current:
             raise PatronageError(
@@ -95,6 +104,7 @@ def close(tx: Tx, enrollment: RowMapping, day: dt.date, user: str | None) -> str
 
 def enroll(tx: Tx, body: Any) -> str:
     b: EnrollIn = parse(EnrollIn, body)
+    check_date(tx, b.date)
     program = need_program(tx, b.program)
     enroll_one(tx, b.customer, program, b.date or tx.day, b.close_current, b.user)
     return f"{b.customer} enrolled in {program.id}"
@@ -102,6 +112,7 @@ def enroll(tx: Tx, body: Any) -> str:
 
 def unenroll(tx: Tx, body: Any) -> str:
     b: UnenrollIn = parse(UnenrollIn, body)
+    check_date(tx, b.date)
     need_customer(tx, b.customer, lock=True)
     current = tx.repo.open_enrollment(b.customer)
     if current is None:
@@ -159,6 +170,7 @@ def _batch(tx: Tx, ids: list[str], action: Any) -> dict[str, Any]:
 
 def mass_enroll(tx: Tx, body: Any) -> dict[str, Any]:
     b: MassEnrollIn = parse(MassEnrollIn, body)
+    check_date(tx, b.date)
     program = need_program(tx, b.program)
     day = b.date or tx.day
     ids = preview_mass_enroll(tx, body)
@@ -177,6 +189,7 @@ def preview_mass_unenroll(tx: Tx, body: Any) -> list[str]:
 
 def mass_unenroll(tx: Tx, body: Any) -> dict[str, Any]:
     b: MassUnenrollIn = parse(MassUnenrollIn, body)
+    check_date(tx, b.date)
     day = b.date or tx.day
     ids = preview_mass_unenroll(tx, body)
     out = _batch(tx, ids, lambda cid: unenroll(tx, {"customer": cid, "date": day, "user": b.user}))
@@ -186,6 +199,7 @@ def mass_unenroll(tx: Tx, body: Any) -> dict[str, Any]:
 
 def card(tx: Tx, body: Any) -> str:
     b: CardIn = parse(CardIn, body)
+    check_date(tx, b.date)
     if bool(b.add) == bool(b.deactivate):
         raise PatronageError("invalid", "give exactly one of add or deactivate",
                              [Problem("add", "add a number, or deactivate one")])

@@ -3,6 +3,11 @@
 The scenario runner, the CLI and the REST API all parse bodies with these models, so a
 field means the same everywhere. Unknown keys are refused. Money is a string ("25.00");
 a float is refused so that no binary rounding can creep in.
+
+Limits (section 12; docs/decisions.md, "Bad input") are checked here, once, for every
+database: each text is at most as long as its column and has no control character (NUL
+included: PostgreSQL refuses what SQLite would store); numbers stay in ranges the columns
+hold and a shop could mean.
 """
 
 from __future__ import annotations
@@ -13,14 +18,32 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from patronage.core.errors import PatronageError, Problem
 from patronage.core.money import CENT, MAX_MONEY, D
 
+MAX_QTY = Decimal(1_000_000)
+MAX_PRICE = Decimal(10_000_000)
+MAX_RATE = Decimal(1_000_000)  # percents, points per currency, point values, price-group discounts
+PLACES = 6  # decimals of a quantity, price or rate (stored as text of at most 40 characters)
+NUMBER_TEXT = 30  # characters of a number written as text ("1.000...0" keeps its zeros)
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"  # no control character at all
+FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"  # tabs and line breaks allowed
+
 
 def _exact(value: Any) -> Any:
     if type(value) is str:  # the usual case, first: a plain finite number as text
+        if len(value) > NUMBER_TEXT:
+            raise ValueError(f"a number has at most {NUMBER_TEXT} characters")
         try:
             d = Decimal(value)
         except ArithmeticError:
@@ -50,6 +73,16 @@ def _money(value: Any) -> Any:
     return d
 
 
+def _amount_or_all(value: Any) -> Any:
+    """A redemption (C2, C3): "all" or money of at least 0 (a negative one would give value)."""
+    if value == "all":
+        return value
+    d = _money(value)
+    if isinstance(d, Decimal) and d < 0:
+        raise ValueError("must not be negative")
+    return d
+
+
 def _never(value: Any) -> Any:
     return None if value in ("never", "", None) else value
 
@@ -57,16 +90,35 @@ def _never(value: Any) -> Any:
 # A range is given before the conversion so that pydantic checks it on the decimal itself,
 # in its own code; given after, it would wrap the conversion in a Python check of its own
 # (two per field: most of the time an invoice's lines took to check).
-Exact = Annotated[Decimal, BeforeValidator(_exact)]
+# The lower bounds of rates are section 2's (`invalid_program`, with every other problem).
+Exact = Annotated[Decimal, Field(ge=-MAX_RATE, le=MAX_RATE, decimal_places=PLACES),
+                  BeforeValidator(_exact)]
 Money = Annotated[Decimal, BeforeValidator(_money)]
 NonNegMoney = Annotated[Decimal, Field(ge=0), BeforeValidator(_money)]
-Qty = Annotated[Decimal, Field(gt=0, le=1_000_000), BeforeValidator(_exact)]
-Price = Annotated[Decimal, Field(ge=0, le=MAX_MONEY), BeforeValidator(_exact)]
+Qty = Annotated[Decimal, Field(gt=0, le=MAX_QTY, decimal_places=PLACES), BeforeValidator(_exact)]
+Price = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, decimal_places=PLACES),
+                  BeforeValidator(_exact)]
 MaybeDate = Annotated[dt.date | None, BeforeValidator(_never)]
 MaybeDays = Annotated[Annotated[int, Field(ge=0, le=36500)] | None, BeforeValidator(_never)]
-AmountOrAll = Annotated[Decimal | Literal["all"], BeforeValidator(lambda v: v if v == "all" else _money(v))]
-Names = list[str]
+AmountOrAll = Annotated[Decimal | Literal["all"], BeforeValidator(_amount_or_all)]
+# Text, by the column that keeps it (adapters/db/tables.py); pydantic checks it in its own code.
+Id = Annotated[str, StringConstraints(max_length=100, pattern=ONE_LINE)]  # also users, SKUs
+Code = Annotated[str, StringConstraints(max_length=50, pattern=ONE_LINE)]  # statuses, types
+Name = Annotated[str, StringConstraints(max_length=200, pattern=ONE_LINE)]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=ONE_LINE)]
+Reason = Annotated[str, StringConstraints(max_length=200, pattern=FREE_TEXT)]
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=FREE_TEXT)]
+Names = Annotated[list[Id], Field(max_length=100_000)]
 StoreId = Annotated[int, Field(ge=1, le=2_000_000_000)]
+
+
+def lines_total(lines: list[Any]) -> list[Any]:
+    """The lines of one document come to at most MAX_MONEY (their amounts are summed into
+    money columns, and points are worked out from them)."""
+    total = sum((x.qty * x.price for x in lines if x.price is not None), Decimal(0))
+    if total > MAX_MONEY:
+        raise ValueError(f"the lines come to {total:,.2f}: at most {MAX_MONEY:,.2f}")
+    return lines
 
 
 class Input(BaseModel):
@@ -78,39 +130,39 @@ class Input(BaseModel):
 
 class StoreIn(Input):
     id: int = Field(ge=1, le=2_000_000_000)
-    name: str = ""
+    name: Name = ""
     active: bool = True
 
 
 class StatusIn(Input):
-    code: str = Field(min_length=1)
+    code: Code = Field(min_length=1)
     include_in_loyalty: bool = True
 
 
 class ReasonIn(Input):
-    code: str = Field(min_length=1)
-    account: str = Field(min_length=1)
+    code: Code = Field(min_length=1)
+    account: Code = Field(min_length=1)
 
 
 class PriceGroupIn(Input):
-    code: str = Field(min_length=1)
+    code: Code = Field(min_length=1)
     discount_percent: Exact = Decimal(0)
 
 
 class EmployeeIn(Input):
-    id: str = Field(min_length=1)
-    email: str
+    id: Id = Field(min_length=1)
+    email: Email
     store: StoreId | None = None
 
 
 class SubscriberIn(Input):
-    email: str
-    event: str = "award_earned"
+    email: Email
+    event: Id = "award_earned"
 
 
 class ShopIn(Input):
-    name: str = "Shop"
-    currency: str = Field(default="USD", min_length=3, max_length=3)
+    name: Name = "Shop"
+    currency: Code = Field(default="USD", min_length=3, max_length=3)
     auto_maintenance: bool = True  # read by the scenario runner only
     allow_credit_for_gift_cards: bool = False
     stores: list[StoreIn] = []
@@ -125,12 +177,12 @@ class ShopIn(Input):
 
 
 class FilterIn(Input):
-    name: str
+    name: Name
     effective: MaybeDate = None
     expires: MaybeDate = None
-    whiteboard: str | None = None
+    whiteboard: Note | None = None
     transaction_types: Names = []
-    stores: list[int] = []
+    stores: list[StoreId] = []
     job_types: Names = []
     vendors: Names = []
     manufacturers: Names = []
@@ -143,10 +195,10 @@ class FilterIn(Input):
 
 
 class MultiplierIn(Input):
-    name: str
+    name: Name
     effective: MaybeDate = None
     expires: MaybeDate = None
-    whiteboard: str | None = None
+    whiteboard: Note | None = None
     transaction_types: Names = []
     currency_per_point: Exact
 
@@ -159,7 +211,7 @@ class TierIn(Input):
 class CreditMemoAction(Input):
     amount: NonNegMoney
     expire_days: MaybeDays = None
-    reason: str | None = None
+    reason: Code | None = None
 
 
 class CouponAction(Input):
@@ -170,26 +222,26 @@ class CouponAction(Input):
 class NotifyAction(Input):
     employees: Names = []
     subscribers: bool = False
-    letter_template: str | None = None
+    letter_template: Name | None = None
 
 
 class AwardIn(Input):
-    name: str
+    name: Name
     effective: MaybeDate = None
     expires: MaybeDate = None
-    whiteboard: str | None = None
+    whiteboard: Note | None = None
     level: int | None = None
     level_from: int | None = None
     level_to: int | None = None
     credit_memo: CreditMemoAction | None = None
     coupon: CouponAction | None = None
-    price_group: str | None = None
+    price_group: Code | None = None
     notify: NotifyAction | None = None
 
 
 class ProgramIn(Input):
-    id: str = Field(min_length=1, max_length=100)
-    name: str = Field(min_length=1)
+    id: Id = Field(min_length=1)
+    name: Name = Field(min_length=1)
     kind: Literal["points_bank", "recurring", "program_end"]
     status: Literal["draft", "open", "closed"] = "draft"
     effective: dt.date
@@ -197,7 +249,7 @@ class ProgramIn(Input):
     accrue_on: Literal["invoice", "paid_in_full"] = "invoice"
     cash_equivalent_only: bool = False
     start_date: dt.date | None = None
-    eligible_statuses: Names = []
+    eligible_statuses: list[Code] = []
     award_processing: Literal["automatic", "manual"] = "automatic"
     grace_days: int = Field(default=0, ge=0, le=3650)
     points_expire_days: MaybeDays = None
@@ -208,7 +260,7 @@ class ProgramIn(Input):
     may_pay_sales_tax: bool = False
     may_pay_gift_cards: bool = False
     redeem_as: Literal["payment", "discount"] = "payment"
-    report_in_sale_code: str | None = None
+    report_in_sale_code: Code | None = None
     filters: list[FilterIn] = []
     multipliers: list[MultiplierIn] = []
     percent_tiers: list[TierIn] = []
@@ -219,44 +271,44 @@ class ProgramIn(Input):
 
 
 class CustomerIn(Input):
-    id: str = Field(min_length=1, max_length=100)
-    name: str = ""
-    email: str | None = None
-    type: str | None = None
-    status: str | None = None
-    price_group: str | None = None
+    id: Id = Field(min_length=1)
+    name: Name = ""
+    email: Email | None = None
+    type: Code | None = None
+    status: Code | None = None
+    price_group: Code | None = None
 
 
 class EnrollIn(Input):
-    customer: str
-    program: str
+    customer: Id
+    program: Id
     close_current: bool = False
     date: dt.date | None = None
-    user: str | None = None
+    user: Id | None = None
 
 
 class UnenrollIn(Input):
-    customer: str
+    customer: Id
     date: dt.date | None = None
-    user: str | None = None
+    user: Id | None = None
 
 
 class SelectIn(Input):
-    type: str | None = None
-    status: str | None = None
+    type: Code | None = None
+    status: Code | None = None
     enrolled: bool | None = None
-    program: str | None = None  # currently enrolled in this program
+    program: Id | None = None  # currently enrolled in this program
     purchased_since: dt.date | None = None
 
 
 class MassEnrollIn(Input):
-    program: str
+    program: Id
     select: SelectIn = SelectIn()
     exclude: Names = []
     customers: Names | None = None  # an explicit list chosen from a preview
     close_current: bool = False
     date: dt.date | None = None
-    user: str | None = None
+    user: Id | None = None
 
 
 class MassUnenrollIn(Input):
@@ -264,13 +316,13 @@ class MassUnenrollIn(Input):
     exclude: Names = []
     customers: Names | None = None
     date: dt.date | None = None
-    user: str | None = None
+    user: Id | None = None
 
 
 class CardIn(Input):
-    customer: str | None = None
-    add: str | None = None
-    deactivate: str | None = None
+    customer: Id | None = None
+    add: Id | None = None
+    deactivate: Id | None = None
     date: dt.date | None = None
 
 
@@ -278,19 +330,19 @@ class CardIn(Input):
 
 
 class LineIn(Input):
-    sku: str = Field(min_length=1, max_length=100)
-    item_type: str = "product"
-    product_line: str | None = None
-    sub_department: str | None = None
-    vendor: str | None = None
-    manufacturer: str | None = None
+    sku: Id = Field(min_length=1)
+    item_type: Code = "product"
+    product_line: Id | None = None
+    sub_department: Id | None = None
+    vendor: Id | None = None
+    manufacturer: Id | None = None
     qty: Qty
     price: Price
     discount: NonNegMoney = Decimal("0.00")
 
 
 class TenderIn(Input):
-    tender: str = Field(min_length=1)
+    tender: Code = Field(min_length=1)
     amount: NonNegMoney
 
 
@@ -300,79 +352,83 @@ class RedeemIn(Input):
 
 
 class InvoiceIn(Input):
-    id: str = Field(min_length=1, max_length=100)
-    customer: str | None = None
+    id: Id = Field(min_length=1)
+    customer: Id | None = None
     store: StoreId
     date: dt.date | None = None
-    type: str = "sale"
-    job_type: str | None = None
+    type: Code = "sale"
+    job_type: Code | None = None
     lines: list[LineIn] = Field(default=[], max_length=10_000)
     tax: NonNegMoney = Decimal("0.00")
-    payments: list[TenderIn] = []
+    payments: list[TenderIn] = Field(default=[], max_length=100)
     redeem: RedeemIn | None = None
+
+    _lines_total = field_validator("lines")(lines_total)
 
 
 class PaymentIn(Input):
-    id: str = Field(min_length=1, max_length=100)
-    invoice: str
+    id: Id = Field(min_length=1)
+    invoice: Id
     store: StoreId
-    tender: str = Field(min_length=1)
+    tender: Code = Field(min_length=1)
     amount: NonNegMoney
     date: dt.date | None = None
 
 
 class ReturnLineIn(Input):
-    sku: str
+    sku: Id
     qty: Qty
     price: Price | None = None
-    item_type: str = "product"
+    item_type: Code = "product"
 
 
 class ReturnIn(Input):
-    id: str = Field(min_length=1, max_length=100)
-    invoice: str | None = None
-    customer: str | None = None
+    id: Id = Field(min_length=1)
+    invoice: Id | None = None
+    customer: Id | None = None
     store: StoreId
-    lines: list[ReturnLineIn] = Field(min_length=1)
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=10_000)
     date: dt.date | None = None
+
+    _lines_total = field_validator("lines")(lines_total)
 
 
 class VoidIn(Input):
-    invoice: str
+    invoice: Id
     store: StoreId | None = None
     date: dt.date | None = None
-    user: str | None = None
+    user: Id | None = None
 
 
 class ConvertIn(Input):
-    invoice: str
+    invoice: Id
     store: StoreId | None = None
     date: dt.date | None = None
 
 
 class AdjustIn(Input):
-    customer: str
+    customer: Id
     points: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     set_balance: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     expires: dt.date | None = None
-    reason: str | None = None
-    user: str | None = None
+    reason: Reason | None = None
+    user: Id | None = None
     allow_negative: bool = False
     date: dt.date | None = None
-    id: str | None = None  # an external id, for idempotent bulk files
+    id: Id | None = None  # an external id, for idempotent bulk files
 
 
 class MaintenanceIn(Input):
     date: dt.date | None = None
-    user: str | None = None
+    user: Id | None = None
     store: StoreId | None = None
 
 
 class ProcessAwardsIn(Input):
-    program: str
+    program: Id
     exclude: Names = []
     customers: Names | None = None
-    user: str | None = None
+    user: Id | None = None
     store: StoreId | None = None
     date: dt.date | None = None
 
@@ -393,8 +449,23 @@ def body_hash(model: Any) -> str:
 
 
 def invalid_from(exc: ValidationError) -> PatronageError:
-    problems = [
-        Problem(".".join(str(p) for p in err["loc"]) or "body", err["msg"]) for err in exc.errors()
-    ]
+    problems = [Problem(where(err["loc"]), message_of(err)) for err in exc.errors()]
     summary = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
     return PatronageError("invalid", summary or "invalid input", problems)
+
+
+def where(loc: Any) -> str:
+    """A problem's dotted field path; an unknown key is shown cut short and printable."""
+    parts = [str(p) if type(p) is int else repr(p)[1:-1][:60] for p in loc]
+    return ".".join(parts) or "body"
+
+
+def message_of(err: Any) -> str:
+    """Pydantic's message, but a text refused for its characters says why, not the pattern."""
+    if err.get("type") == "string_pattern_mismatch":
+        pattern = (err.get("ctx") or {}).get("pattern")
+        if pattern == ONE_LINE:
+            return "must be one line of text without control characters (such as NUL)"
+        if pattern == FREE_TEXT:
+            return "must not contain control characters (such as NUL) but tabs and line breaks"
+    return str(err.get("msg") or "invalid")

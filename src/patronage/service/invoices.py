@@ -17,9 +17,10 @@ from patronage.core import journal
 from patronage.core.earning import NEVER_EARNING_TYPES, Line, Sale, line_eligible, rate_for
 from patronage.core.earning import eligible_amount as eligible_of
 from patronage.core.errors import PatronageError, Problem, not_found
-from patronage.core.money import ZERO, fmt, round_money
+from patronage.core.money import CENT, ZERO, fmt, share, whole_cent_step
 from patronage.core.programs import Program
 from patronage.service import awards, ledger
+from patronage.service.dates_window import check_date
 from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, body_hash, parse
 from patronage.service.uow import Tx
 
@@ -133,10 +134,14 @@ def _plan_rewards(tx: Tx, co: Checkout, b: InvoiceIn, day: dt.date, gift: Decima
         base -= gift
     points = max(0, ledger.available_points(tx, e["id"], day))
     max_points = min(points, int(max(ZERO, base) // p.point_value))
-    co.rewards_max = (max_points * p.point_value).quantize(Decimal("0.01"))
+    max_points -= max_points % whole_cent_step(p.point_value)  # C2: the most worth whole cents
+    co.rewards_max = (max_points * p.point_value).quantize(CENT)  # exact: whole cents
     if asked is None:
         return
     amount = co.rewards_max if asked == "all" else Decimal(asked)
+    if amount < 0:  # refused at the edge too: a negative redemption would give points
+        raise PatronageError("invalid", f"rewards {fmt(amount)} are negative",
+                             [Problem("redeem.rewards", "must not be negative")])
     whole = amount / p.point_value
     if whole != whole.to_integral_value():
         raise PatronageError("not_whole_points",
@@ -156,10 +161,25 @@ def validate_refs(tx: Tx, store: int, customer: str | None) -> None:
         raise not_found("customer", customer, "customer")
 
 
+def hold_invoice(tx: Tx, inv: RowMapping) -> RowMapping:
+    """Lock what a command on a posted invoice decides on, then read the invoice again:
+    its customer's row (as every command about that customer does), or the invoice's own
+    row for a sale without a customer. A twin that committed while we waited is seen."""
+    if inv["customer_id"]:
+        tx.repo.customer(inv["customer_id"], lock=True)
+        fresh = tx.repo.invoice_by_pk(inv["id"])
+    else:
+        fresh = tx.repo.lock_invoice(inv["id"])
+    if fresh is None:
+        raise not_found("invoice", inv["external_id"], "invoice")
+    return fresh
+
+
 def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
     """A1-A6, C2-C5. `digest`: `body_hash` of this body, when the caller has it already
     (the importer's reading process works it out while this one posts)."""
     b: InvoiceIn = parse(InvoiceIn, body)
+    check_date(tx, b.date)
     day = b.date or tx.day
     digest = digest or body_hash(b)
     existing = tx.repo.find_invoice(b.id, b.store)
@@ -225,13 +245,14 @@ def _spend(tx: Tx, co: Checkout, pk: int, b: InvoiceIn, day: dt.date) -> None:
 
 
 def remaining_amounts(lines: list[RowMapping]) -> list[tuple[Decimal, bool]]:
-    """Each line's amount less what was returned (prorated, half up), with its eligibility."""
+    """Each line's amount less what was returned (`money.prorate`'s share, so kept plus
+    returned is the line's amount), with its eligibility."""
     out = []
     for x in lines:
         returned = x["returned_qty"]
         amount = x["amount"]  # in cents already: nothing returned, nothing to prorate
         if returned:
-            amount = round_money(amount * (x["qty"] - returned) / x["qty"])
+            amount -= share(amount, returned, x["qty"])
         out.append((amount, bool(x["eligible"])))
     return out
 
@@ -326,19 +347,20 @@ def not_voided(inv: RowMapping) -> None:
 
 def post_payment(tx: Tx, body: Any) -> int:
     b: PaymentIn = parse(PaymentIn, body)
+    check_date(tx, b.date)
     day = b.date or tx.day
     digest = body_hash(b)
     known = tx.repo.find_payment(b.store, b.id)
+    if known is None:
+        if tx.repo.store(b.store) is None:
+            raise not_found("store", b.store, "store")
+        inv = hold_invoice(tx, need_invoice(tx, b.invoice, None))
+        known = tx.repo.find_payment(b.store, b.id)  # a twin committed while we waited
     if known is not None:
         if known["body_hash"] != digest:
             raise conflict("payment", b.id)
         return int(known["invoice_id"])
-    if tx.repo.store(b.store) is None:
-        raise not_found("store", b.store, "store")
-    inv = need_invoice(tx, b.invoice, None)
     not_voided(inv)
-    if inv["customer_id"]:
-        tx.repo.customer(inv["customer_id"], lock=True)
     tx.repo.insert_payment({"store_id": b.store, "external_id": b.id, "invoice_id": inv["id"],
                             "date": day, "tender": b.tender, "amount": b.amount,
                             "body_hash": digest})
@@ -349,8 +371,9 @@ def post_payment(tx: Tx, body: Any) -> int:
 
 def convert_layaway(tx: Tx, body: Any) -> int:
     b: ConvertIn = parse(ConvertIn, body)
+    check_date(tx, b.date)
     day = b.date or tx.day
-    inv = need_invoice(tx, b.invoice, b.store)
+    inv = hold_invoice(tx, need_invoice(tx, b.invoice, b.store))
     not_voided(inv)
     if inv["type"] != "layaway":
         if inv["converted_on"] is not None:

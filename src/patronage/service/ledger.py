@@ -16,6 +16,7 @@ from sqlalchemy.engine import RowMapping
 from patronage.core import journal
 from patronage.core.dates import add_days
 from patronage.core.lots import LotState, plan_debit, plan_payoff, replay_payoffs, state, use_order
+from patronage.core.money import whole_cent_step
 from patronage.core.programs import Program
 from patronage.service.uow import Tx
 from patronage.service.views import Balance, Expiring
@@ -25,13 +26,35 @@ USED_KINDS = ("award", "award_cancel", "period_close", "redemption", "restore")
 
 def book_points(tx: Tx, program: Program, day: dt.date, kind: str, delta: int,
                 customer_id: str, reference: str | None = None,
-                counter: str = journal.POINTS_EXPENSE) -> None:
-    """Journal a points-bank value move: `delta` points raise (+) or lower (-) the liability."""
-    if program.kind != "points_bank" or not program.point_value or delta == 0:
+                counter: str = journal.POINTS_EXPENSE, *,
+                enrollment_id: int | None = None) -> None:
+    """Journal a points-bank value move: `delta` points raise (+) or lower (-) the liability.
+
+    Called right after the ledger entries of the move (which `delta` sums). With a sub-cent
+    point_value the amount is `journal.liability_change` of the enrollment's outstanding
+    points (`held`: before is held now less `delta`), so the journal never drifts from the
+    rounded value of what it holds (G1); `enrollment_id` defaults to the customer's open
+    enrollment, which every move of points is made on.
+    """
+    pv = program.point_value
+    if program.kind != "points_bank" or not pv or delta == 0:
         return
-    value = program.point_value * delta
+    if whole_cent_step(pv) == 1:
+        value = pv * delta  # whole cents already: the same as the rounded difference
+    else:
+        held = _held(tx, program, customer_id, enrollment_id)
+        value = journal.liability_change(pv, held - delta, held)
     tx.repo.journal(day, kind, journal.transfer(counter, journal.POINTS_LIABILITY, value),
                     f"{kind} of {delta} points", reference, customer_id)
+
+
+def _held(tx: Tx, program: Program, customer_id: str, enrollment_id: int | None) -> int:
+    """An enrollment's outstanding points (the sum of its entries) as written so far."""
+    row = (tx.repo.enrollment(enrollment_id) if enrollment_id is not None
+           else tx.repo.open_enrollment(customer_id))
+    if row is None or row["program_id"] != program.id:
+        raise LookupError(f"no enrollment of {customer_id!r} in {program.id!r} to journal")
+    return int(row["held"])
 
 
 def accrue(tx: Tx, enrollment: RowMapping, program: Program, points: int, day: dt.date, *,
@@ -39,13 +62,16 @@ def accrue(tx: Tx, enrollment: RowMapping, program: Program, points: int, day: d
            expires_on: dt.date | None = None, at_once: bool = False,
            ref: str | None = None, user: str | None = None, reason: str | None = None) -> int:
     """A6/J3: one new lot. Pending for grace_days unless `at_once`; returns the lot id."""
+    if points <= 0:  # an entry the other way would journal what the ledger never held
+        raise ValueError(f"an accrual adds points: {points}")
     available_on = day if at_once else add_days(day, program.grace_days) or day
     if expires_on is None:
         expires_on = add_days(day, program.points_expire_days)
     lot_id = tx.repo.insert_lot(enrollment, kind, invoice_id, day, available_on, expires_on)
     tx.repo.entry(enrollment, day, kind, points, lot_id, tx.now, invoice_id=invoice_id, ref=ref,
                   user=user, reason=reason)
-    book_points(tx, program, day, kind, points, enrollment["customer_id"], ref)
+    book_points(tx, program, day, kind, points, enrollment["customer_id"], ref,
+                enrollment_id=enrollment["id"])
     if available_on <= tx.day:
         pay_debt(tx, enrollment, tx.day)
     return lot_id
@@ -57,6 +83,8 @@ def debit(tx: Tx, enrollment: RowMapping, points: int, day: dt.date, kind: str, 
 
     Returns the part that became debt.
     """
+    if points < 0:  # a negative take would add points the caller then journals as spent
+        raise ValueError(f"a debit takes points: {points}")
     need = points
     lots = tx.repo.lots(enrollment["id"])
     if first_lot is not None:
@@ -121,7 +149,8 @@ def expire_lot(tx: Tx, lot: RowMapping, program: Program, day: dt.date) -> int:
         if remaining <= 0:
             return 0
     tx.repo.entry(enrollment, day, "expiry", -remaining, lot["id"], tx.now)
-    book_points(tx, program, day, "expiry", -remaining, enrollment["customer_id"])
+    book_points(tx, program, day, "expiry", -remaining, enrollment["customer_id"],
+                enrollment_id=enrollment["id"])
     tx.repo.record_event("points.expired", day, enrollment["customer_id"],
                          {"customer": enrollment["customer_id"], "program": program.id,
                           "points": remaining, "date": day.isoformat()}, tx.now)

@@ -10,17 +10,19 @@ from patronage.core import journal
 from patronage.core.dates import days_between
 from patronage.core.errors import not_found
 from patronage.service import awards, ledger
+from patronage.service.dates_window import check_run_date
 from patronage.service.inputs import MaintenanceIn, parse
 from patronage.service.uow import Tx
 
 
 def run(tx: Tx, body: Any) -> dict[str, Any]:
     b: MaintenanceIn = parse(MaintenanceIn, body)
+    check_run_date(tx, b.date)  # never a day to come: a typo of 2099 would mark years done
     target = b.date or tx.day
     if b.store is not None and tx.repo.store(b.store) is None:
         raise not_found("store", b.store, "store")
     store = b.store if b.store is not None else tx.repo.lowest_active_store()
-    last = tx.repo.last_done_day()
+    last = tx.repo.lock_daily_run()  # one run at a time; a twin's days are done already
     shop = tx.repo.shop()
     first = last + dt.timedelta(days=1) if last else (shop and shop["first_activity"]) or target
     days = days_between(min(first, target), target) if first <= target else []
@@ -75,8 +77,10 @@ def run_day(tx: Tx, day: dt.date, store: int | None, user: str | None) -> Counte
                                                              "maintenance", user)
         elif program.kind == "program_end":
             for row in tx.repo.enrollments_with_period_due(program.id, day):
-                enrollment = row
-                while enrollment is not None and enrollment["period_end"] is not None \
+                tx.repo.customer(row["customer_id"], lock=True)  # then read it again
+                enrollment = tx.repo.enrollment(row["id"])
+                while enrollment is not None and enrollment["status"] == "open" \
+                        and enrollment["period_end"] is not None \
                         and enrollment["period_end"] <= day:
                     done["periods_closed"] += 1
                     done["awards"] += awards.close_period(tx, enrollment, program, store, user)

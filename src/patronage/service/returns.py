@@ -14,12 +14,14 @@ from patronage.core import journal
 from patronage.core.earning import Line, Rate, Sale, line_eligible, rate_for
 from patronage.core.earning import eligible_amount as eligible_of
 from patronage.core.errors import PatronageError, Problem
-from patronage.core.money import ZERO, round_money
+from patronage.core.money import ZERO, prorate, share
 from patronage.service import awards, ledger
+from patronage.service.dates_window import check_date
 from patronage.service.inputs import ReturnIn, VoidIn, parse
 from patronage.service.invoices import (
     body_hash,
     conflict,
+    hold_invoice,
     need_invoice,
     not_voided,
     remaining_amounts,
@@ -41,20 +43,27 @@ def take_back(tx: Tx, inv: RowMapping, new_points: int, day: dt.date, ref: str) 
     ledger.debit(tx, enrollment, diff, day, "reversal", first_lot=inv["lot_id"],
                  invoice_id=inv["id"], ref=ref)
     if program is not None:
-        ledger.book_points(tx, program, day, "reversal", -diff, enrollment["customer_id"], ref)
+        ledger.book_points(tx, program, day, "reversal", -diff, enrollment["customer_id"], ref,
+                           enrollment_id=enrollment["id"])
     return diff
 
 
 def post_return(tx: Tx, body: Any) -> dict[str, Any]:
     b: ReturnIn = parse(ReturnIn, body)
+    check_date(tx, b.date)
     day = b.date or tx.day
     digest = body_hash(b)
     known = tx.repo.find_return(b.store, b.id)
+    if known is None:
+        validate_refs(tx, b.store, b.customer)  # locks the customer named
+        sold = tx.repo.find_invoice(b.invoice, None) if b.invoice is not None else None
+        if sold is not None and (b.customer is None or sold["customer_id"] in (None, b.customer)):
+            hold_invoice(tx, sold)  # its customer, or itself (another's is refused below)
+        known = tx.repo.find_return(b.store, b.id)  # a twin committed while we waited
     if known is not None:
         if known["body_hash"] != digest:
             raise conflict("return", b.id)
         return {"return": b.id, "amount": known["amount"], "points_taken": known["points_taken"]}
-    validate_refs(tx, b.store, b.customer)
     if b.invoice is not None:
         amount, taken = _against_invoice(tx, b, day)
         inv = need_invoice(tx, b.invoice, None)
@@ -90,18 +99,20 @@ def _against_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
                 continue
             take = min(left[x["line_no"]], need)
             if take > 0:
+                gone = x["qty"] - left[x["line_no"]]  # returned so far, this return too
                 left[x["line_no"]] -= take
                 need -= take
-                amount += round_money(x["amount"] * take / x["qty"])
+                amount += prorate(x["amount"], x["qty"], gone, gone + take)
         if need > 0:
             raise PatronageError("return_exceeds_sale",
                                  f"returning {r.qty} of {r.sku} is more than was sold less returns",
                                  [Problem(f"lines.{i}.qty", "more than is left to return")])
+    earlier = sum((share(x["amount"], x["returned_qty"], x["qty"]) for x in lines), ZERO)
+    tax = prorate(inv["tax"], inv["subtotal"], earlier, earlier + amount)  # R4: by amount
     for x in lines:
         if left[x["line_no"]] != x["qty"] - x["returned_qty"]:
             tx.repo.set_returned_qty(inv["id"], x["line_no"], x["qty"] - left[x["line_no"]])
-    share = round_money(inv["tax"] * amount / inv["subtotal"]) if inv["subtotal"] else ZERO
-    tx.repo.update_invoice(inv["id"], returned_value=inv["returned_value"] + amount + share)
+    tx.repo.update_invoice(inv["id"], returned_value=inv["returned_value"] + amount + tax)
     if not inv["accrued"]:
         try_accrue(tx, inv["id"], day)  # R4: what is kept may now be paid in full
         return amount, 0
@@ -142,12 +153,11 @@ def _without_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
 
 def void_invoice(tx: Tx, body: Any) -> int:
     b: VoidIn = parse(VoidIn, body)
+    check_date(tx, b.date)
     day = b.date or tx.day
-    inv = need_invoice(tx, b.invoice, b.store)
+    inv = hold_invoice(tx, need_invoice(tx, b.invoice, b.store))  # then read what it decides on
     if inv["status"] == "voided":
         return int(inv["id"])  # C5: a void is known by its invoice
-    if inv["customer_id"]:
-        tx.repo.customer(inv["customer_id"], lock=True)
     ref = f"void of {inv['external_id']}"
     _restore_spending(tx, inv, day, ref)
     if inv["lot_id"] is not None:

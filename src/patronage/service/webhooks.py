@@ -11,15 +11,25 @@ row at once), sends each outside any transaction through an injected `send`, and
 the answer: 2xx delivers; anything else backs off exponentially and tries again, forever,
 so nothing is lost while a receiver is down. Delivery is at least once: receivers dedupe
 on the event id.
+
+Deliveries are signed as Standard Webhooks (standardwebhooks.com) sign them: `webhook-id`
+(the event id, the same on every retry), `webhook-timestamp` (the attempt's Unix time) and
+`webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` keyed with the
+secret, `whsec_<base64 of the key>`. A receiver refuses a stale timestamp and an id it has
+seen, so a captured delivery cannot be replayed.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
 import json
 import secrets
+import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +47,9 @@ EVENT_TYPES = ("points.accrued", "points.expired", "award.granted", "credit_memo
                "coupon.issued", "enrollment.changed")
 SETTLE = dt.timedelta(seconds=60)
 LEASE = dt.timedelta(seconds=60)
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = (24, 64)  # the sizes of key a secret given by the caller may have
+MAX_URL = 2000
 
 # send(url, body, headers) -> HTTP status; raises OSError-like errors when unreachable
 Send = Callable[[str, bytes, dict[str, str]], int]
@@ -50,9 +63,63 @@ def new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The `X-Patronage-Signature` header value: sha256=HMAC-SHA256(secret, body), hex."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def new_secret() -> str:
+    """A signing secret: `whsec_` and the base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _key(secret: str) -> bytes:
+    """The HMAC key of a secret (a secret stored before secrets were `whsec_`: its bytes)."""
+    if secret.startswith(SECRET_PREFIX):
+        return base64.b64decode(secret[len(SECRET_PREFIX):])
+    return secret.encode()
+
+
+def check_secret(secret: str) -> str:
+    """A secret chosen by the caller, if it is `whsec_` and the base64 of 24 to 64 bytes."""
+    low, high = SECRET_BYTES
+    try:
+        key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if not secret.startswith(SECRET_PREFIX) or not low <= len(key) <= high:
+        raise PatronageError("invalid", "a webhook secret is whsec_ followed by the base64 "
+                             f"of {low} to {high} random bytes (or leave it out to get one)",
+                             [Problem("secret", f"whsec_ and base64 of {low} to {high} bytes")])
+    return secret
+
+
+def check_url(url: str) -> str:
+    """A receiver's URL, if it is a plain http(s) URL with a host and no credentials."""
+    def refuse(message: str) -> PatronageError:
+        return PatronageError("invalid", f"url: {message}", [Problem("url", message)])
+
+    if not url or len(url) > MAX_URL:
+        raise refuse(f"give a URL of 1 to {MAX_URL} characters")
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise refuse("no spaces or control characters")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise refuse("not a URL (is the port a number from 1 to 65535?)") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise refuse("only http:// and https:// URLs")
+    if "@" in parts.netloc:
+        raise refuse("no user name or password in the URL; the signature authenticates")
+    if not parts.hostname:
+        raise refuse("the URL needs a host")
+    if port == 0:
+        raise refuse("the port must be 1 to 65535")
+    return url
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` header: `v1,` and the base64 HMAC-SHA256, keyed with the
+    secret, of `{msg_id}.{timestamp}.{body}`."""
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(_key(secret), signed, hashlib.sha256)
+                                    .digest()).decode()
 
 
 def _view(row: Any, with_secret: bool = False) -> dict[str, Any]:
@@ -71,7 +138,8 @@ def create(app: Patronage, url: str, events: list[str], secret: str | None = Non
     if unknown:
         raise PatronageError("invalid", f"unknown event types: {', '.join(unknown)}",
                              [Problem("events", f"known: {', '.join(EVENT_TYPES)}")])
-    key = secret or secrets.token_urlsafe(32)
+    check_url(url)
+    key = new_secret() if secret is None else check_secret(secret)
 
     def work(tx: Tx) -> dict[str, Any]:
         conn = tx.repo.conn
@@ -272,16 +340,20 @@ def _record(app: Patronage, c: Claimed, status: int | None, error: str | None,
     return ok
 
 
-def headers_for(c: Claimed) -> dict[str, str]:
+def headers_for(c: Claimed, timestamp: int) -> dict[str, str]:
+    """The headers of one attempt: signed anew at `timestamp`, under the event's own id."""
+    msg_id = str(c.event_id)
     return {"Content-Type": "application/json", "User-Agent": "patronage-webhooks",
-            "X-Patronage-Event": c.event_type, "X-Patronage-Event-Id": str(c.event_id),
-            "X-Patronage-Delivery": str(c.id),
-            "X-Patronage-Signature": sign(c.secret, c.body.encode())}
+            "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(c.secret, msg_id, timestamp, c.body.encode()),
+            "X-Patronage-Event": c.event_type, "X-Patronage-Event-Id": msg_id,
+            "X-Patronage-Delivery": str(c.id)}
 
 
 def deliver_due(app: Patronage, send: Send, base: float = 5.0, cap: float = 3600.0,
-                limit: int = 100) -> dict[str, int]:
-    """One pass: send what is due, oldest first; a receiver that fails is left for later."""
+                limit: int = 100, unix_time: Callable[[], float] = time.time) -> dict[str, int]:
+    """One pass: send what is due, oldest first; a receiver that fails is left for later.
+    Signatures carry `unix_time()`: the receiver's clock judges them, not the shop's."""
     counts = {"delivered": 0, "failed": 0, "deferred": 0}
     failing: set[int] = set()
     for c in _claim(app, limit):
@@ -292,7 +364,7 @@ def deliver_due(app: Patronage, send: Send, base: float = 5.0, cap: float = 3600
         status: int | None = None
         error: str | None = None
         try:
-            status = send(c.url, c.body.encode(), headers_for(c))
+            status = send(c.url, c.body.encode(), headers_for(c, int(unix_time())))
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
         except Exception as exc:  # noqa: BLE001 - any transport fault means "try again later"
@@ -311,8 +383,9 @@ def _release(app: Patronage, delivery_id: int) -> None:
                                             .values(locked_until=None)))
 
 
-def run_once(app: Patronage, send: Send, base: float = 5.0, cap: float = 3600.0) -> dict[str, int]:
+def run_once(app: Patronage, send: Send, base: float = 5.0, cap: float = 3600.0,
+             unix_time: Callable[[], float] = time.time) -> dict[str, int]:
     """Fan out new events, then deliver what is due: what `patronage webhooks deliver` does."""
     created = fan_out(app)
-    counts = deliver_due(app, send, base, cap)
+    counts = deliver_due(app, send, base, cap, unix_time=unix_time)
     return {"queued": created, **counts}

@@ -399,17 +399,23 @@ class BulkRepository(BulkDocuments):
                 self.c["last"][row["enrollment_id"]] = row["last"]
 
     def warm(self, enrollment_ids: Iterable[int]) -> None:
-        """Load enrollments and their live lots, many at a time (the daily run's sets)."""
+        """Load enrollments and their live lots, many at a time (the daily run's sets), with
+        their customers (and memos and coupons: an award issues a memo or a coupon). The
+        customers are locked first (PostgreSQL), the rest read after: a till's write that
+        committed before the lock is read, and none can come after it."""
         every = list(dict.fromkeys(enrollment_ids))
         want = [x for x in every if x not in self.c["enrollment"]]
+        owners = [held["customer_id"] for x in every
+                  if (held := self.c["enrollment"].get(x)) is not None]
+        e = t.enrollments
         for ids in _chunks(want):
-            for row in self._query(select(t.enrollments)
-                                   .where(self._among(t.enrollments.c.id, ids))):
+            owners += [r["customer_id"] for r in self._query(
+                select(e.c.customer_id).where(self._among(e.c.id, ids)))]
+        self.prepare(owners)  # locks them, then loads their open enrollments and live lots
+        for ids in _chunks([x for x in want if x not in self.c["enrollment"]]):
+            for row in self._query(select(e).where(self._among(e.c.id, ids))):
                 self.c["enrollment"][row["id"]] = row
         self._load_lots(every)
-        # their customers too (with memos and coupons): an award issues a memo or a coupon
-        self.prepare([held["customer_id"] for x in every
-                      if (held := self.c["enrollment"].get(x)) is not None])
 
     def customer(self, customer_id: str, lock: bool = False) -> Any:
         if customer_id not in self.c["customer"]:
@@ -618,7 +624,8 @@ class BulkRepository(BulkDocuments):
         rows = super().lots_expiring(day)
         self.marks.get("lots", {}).pop("floor", None)  # they expire now: load it again
         self.warm(r["enrollment_id"] for r in rows)
-        return [self.c["lot"].get(r["id"], r) for r in rows]
+        # as read under the owners' locks: a lot spent since the query is no longer held
+        return [held for r in rows if (held := self.c["lot"].get(r["id"])) is not None]
 
     def _open_expiring(self, table: Table, day: dt.date) -> list[Any]:
         """Open memos or coupons due by `day`, in id order: none unless the mark holds one,

@@ -23,6 +23,12 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("PATRONAGE_DATABASE_URL") or DEFAULT_URL
 
 
+def read_database_url(explicit: str | None = None) -> str | None:
+    """A replica for reports, listings and exports (docs/operations.md, Scaling out), or
+    None: every read goes to the primary."""
+    return explicit or os.environ.get("PATRONAGE_READ_DATABASE_URL") or None
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
     if url.startswith("postgresql://"):

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import String, and_, delete, func, insert, literal, literal_column, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from patronage.adapters.db import tables as t
@@ -112,6 +112,36 @@ class Repository(Books):
         if lock and self.conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
         return self.one(stmt)
+
+    def lock_customers(self, ids: list[str]) -> None:
+        """Lock many customers' rows (PostgreSQL), in id order so that two commands locking
+        overlapping sets wait for each other instead of deadlocking. SQLite's writers are
+        serial already (BEGIN IMMEDIATE)."""
+        if self.conn.dialect.name != "postgresql":
+            return
+        ordered = sorted(set(ids))
+        for i in range(0, len(ordered), 1000):
+            c = t.customers
+            self.conn.execute(select(c.c.id).where(c.c.id.in_(ordered[i:i + 1000]))
+                              .order_by(c.c.id).with_for_update()).all()
+
+    def lock_invoice(self, pk: int) -> RowMapping | None:
+        """The invoice, read under a lock of its own row (PostgreSQL): what serialises the
+        commands on a sale that has no customer to lock."""
+        if self.conn.dialect.name != "postgresql":
+            return self.invoice_by_pk(pk)
+        return self.one(select(t.invoices).where(t.invoices.c.id == pk).with_for_update())
+
+    def lock_daily_run(self) -> dt.date | None:
+        """Take the daily run's lock, then read the last day done: one run at a time, each
+        seeing what the one before it did. PostgreSQL: a transaction advisory lock named
+        for the schema (released at commit or rollback); SQLite's writers are serial already.
+        The day is read from the table itself, never from a write-behind memory of it."""
+        if self.conn.dialect.name == "postgresql":
+            name = literal("patronage.daily_run:", String) + func.current_schema()
+            self.conn.execute(select(func.pg_advisory_xact_lock(
+                func.hashtextextended(name, literal_column("0"))))).all()
+        return Books.last_done_day(self)
 
     def set_price_group(self, customer_id: str, code: str | None) -> None:
         self.conn.execute(

@@ -1,4 +1,5 @@
-"""Tables of the web console: its users and their server-side sessions.
+"""Tables of the web console: its users, their server-side sessions, the throttle on
+failed logins and the audit of what each user wrote.
 
 A password is kept only as an argon2 hash; a session only as the SHA-256 of its cookie
 token, so a copy of the database lets nobody log in.
@@ -33,4 +34,34 @@ web_sessions = Table(
     Index("ix_web_sessions_expires_at", "expires_at"),
 )
 
-__all__ = ["metadata", "web_sessions", "web_users"]
+# 0005_login_throttle: failed logins per account and per client address, in the database so
+# that every server process counts the same attempts (entrypoints/web/throttle.py)
+web_login_throttle = Table(
+    "web_login_throttle",
+    metadata,
+    Column("scope", String(10), primary_key=True),  # account | address
+    Column("subject", String(100), primary_key=True),  # the user name, or the address
+    Column("failures", Integer, nullable=False),  # in the window that began at window_start
+    Column("window_start", DateTime, nullable=False),
+    Column("lockouts", Integer, nullable=False),  # in a row: each one locks for longer
+    Column("locked_until", DateTime),
+    Column("last_at", DateTime, nullable=False),  # the last attempt counted
+    Index("ix_web_login_throttle_last_at", "last_at"),
+)
+
+# 0005_login_throttle: every console write and who made it, as api_requests is for keys
+web_requests = Table(
+    "web_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("user_name", String(100), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("outcome", String(500)),  # the message the user was shown
+    Index("ix_web_requests_at", "at"),
+)
+
+__all__ = ["metadata", "web_login_throttle", "web_requests", "web_sessions", "web_users"]

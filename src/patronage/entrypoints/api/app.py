@@ -1,4 +1,5 @@
-"""The REST API's app factory: routes, the edge guard, error translation, the webhook worker.
+"""The REST API's app factory: routes, the edge guard, error translation, the scheduler,
+and the monitoring answers (`/metrics`, `/ready`: see metrics.py).
 
 `create_app` takes a facade (or a database URL, migrated first) and an optional clock.
 The web console is mounted last by `patronage.entrypoints.web.app.mount`, and owns `/`.
@@ -11,15 +12,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
 
 import patronage
-from patronage.entrypoints.api import errors, schemas
+from patronage.entrypoints.api import errors, metrics, schemas
 from patronage.entrypoints.api.guard import HEADER, Guard
 from patronage.entrypoints.api.routes import admin, customers, operations, pos
 from patronage.entrypoints.api.settings import ApiSettings
-from patronage.entrypoints.api.worker import WebhookWorker
+from patronage.entrypoints.render import to_jsonable
 from patronage.service.app import Patronage
 from patronage.service.clock import Clock
 
@@ -39,7 +41,9 @@ again; POS documents are idempotent by their own ids as well.
 
 def _facade(facade_or_url: Patronage | str | None, clock: Clock | None) -> Patronage:
     if isinstance(facade_or_url, Patronage):
-        return facade_or_url if clock is None else Patronage(facade_or_url.engine, clock)
+        if clock is None:
+            return facade_or_url
+        return Patronage(facade_or_url.engine, clock, read_engine=facade_or_url.read_engine)
     from patronage.bootstrap import open_app
 
     return open_app(facade_or_url, clock)
@@ -55,15 +59,15 @@ def create_app(facade_or_url: Patronage | str | None = None, clock: Clock | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.threads
-        worker = WebhookWorker(facade, settings) if settings.webhook_worker else None
-        app.state.worker = worker
+        worker = _scheduler(facade, settings)
+        app.state.worker = worker  # the guard wakes it after a write
         if worker:
             worker.start()
         try:
             yield
         finally:
             if worker:
-                worker.stop()
+                await anyio.to_thread.run_sync(worker.stop)
 
     app = FastAPI(title="Patronage", version=patronage.__version__, description=DESCRIPTION,
                   lifespan=lifespan, responses={
@@ -75,14 +79,28 @@ def create_app(facade_or_url: Patronage | str | None = None, clock: Clock | None
     app.state.worker = None
     errors.install(app)
     app.add_middleware(Guard)
+    app.add_middleware(metrics.Instrument)  # outermost: it times the guard too
+    shared = metrics.DatabaseCollector(facade, settings.metrics_cache_seconds)
 
     @app.get("/v1/health", response_model=schemas.Health, tags=["health"])
     def health() -> Any:
         try:
-            facade.read(lambda tx: tx.repo.shop())
+            facade.read(lambda tx: tx.repo.shop(), primary=True)
         except Exception:  # noqa: BLE001 - health reports, never fails
             return errors.answer(503, "unavailable", "the database does not answer")
         return {"status": "ok", "version": patronage.__version__}
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus(request: Request) -> Response:
+        if not metrics.authorized(settings, request.headers.get("authorization")):
+            return errors.answer(401, "unauthorized", "/metrics wants the bearer token of "
+                                 "PATRONAGE_METRICS_TOKEN")
+        return Response(metrics.exposition(shared), media_type=metrics.CONTENT_TYPE)
+
+    @app.get("/ready", include_in_schema=False)
+    def ready() -> Any:
+        ok, body = metrics.readiness(facade, settings)
+        return JSONResponse(to_jsonable(body), status_code=200 if ok else 503)
 
     for module in (admin, customers, pos, operations):
         app.include_router(module.router)
@@ -92,6 +110,16 @@ def create_app(facade_or_url: Patronage | str | None = None, clock: Clock | None
 
     mount(app, facade)
     return app
+
+
+def _scheduler(facade: Patronage, settings: ApiSettings) -> Any:
+    """The server's scheduler: the daily run, the outbox and the purge unless
+    PATRONAGE_SCHEDULER=false, webhooks unless PATRONAGE_WEBHOOK_WORKER=false."""
+    from patronage.entrypoints.scheduler import Scheduler
+
+    names = (("daily", "outbox", "purge") if settings.scheduler else ()) + (
+        ("webhooks",) if settings.webhook_worker else ())
+    return Scheduler.of(facade, settings, names) if names else None
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -1,13 +1,17 @@
-"""CLI commands of the API: `patronage serve`, `patronage keys ...`, `patronage webhooks ...`."""
+"""CLI commands of the API: `patronage serve`, `patronage worker`, `patronage keys ...`,
+`patronage webhooks ...`. docs/operations.md says how they are run in production."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from patronage.entrypoints.render import to_jsonable
+
+if TYPE_CHECKING:
+    from patronage.entrypoints.api.settings import ApiSettings
 
 Database = Annotated[str | None, typer.Option("--database", help="Database URL (default: "
                      "$PATRONAGE_DATABASE_URL or sqlite:///patronage.db)")]
@@ -18,24 +22,102 @@ webhooks_app = typer.Typer(help="Webhooks: deliver what is due, list.", no_args_
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [8000]")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Server processes sharing the port [1; $PATRONAGE_WORKERS]")] = None,
     database: Database = None,
 ) -> None:
-    """Run the REST API (and the web console at /) on the database, migrating it first."""
+    """Run the REST API (and the web console at /) on the database, migrating it first.
+
+    Unless PATRONAGE_SCHEDULER=false each process also runs the scheduled jobs (the daily
+    run, the outbox, webhooks), each in one process at a time across every server and
+    worker on the database."""
+    from patronage.entrypoints import logs
+    from patronage.entrypoints.api.settings import load
+    from patronage.entrypoints.cli import guarded
+
+    settings = guarded(lambda: load(host=host, port=port, workers=workers,
+                                    database_url=database))
+    log_config = logs.configure(settings.log_format)
+    if settings.workers > 1:
+        _serve_workers(settings, log_config)
+        return
     import uvicorn
 
     from patronage.bootstrap import open_app
     from patronage.entrypoints.api.app import create_app
-    from patronage.entrypoints.api.settings import ApiSettings
-    from patronage.entrypoints.cli import guarded
 
-    settings = ApiSettings()
-    updates = {k: v for k, v in {"host": host, "port": port, "database_url": database}.items()
-               if v is not None}
-    settings = settings.model_copy(update=updates)
     facade = guarded(lambda: open_app(settings.database_url))
     app = create_app(facade, settings=settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=log_config,
                 timeout_graceful_shutdown=10)
+
+
+def _serve_workers(settings: ApiSettings, log_config: dict[str, Any]) -> None:
+    """N processes on one socket (entrypoints/processes.py), each with its own app."""
+    import logging
+
+    from patronage.bootstrap import open_engine
+    from patronage.entrypoints import processes
+    from patronage.entrypoints.cli import guarded
+
+    metrics_dir, made = processes.prepare_metrics_directory()  # before prometheus-client
+    guarded(lambda: open_engine(settings.database_url).dispose())  # migrate once, up front
+    sock = guarded(lambda: processes.listen(settings.host, settings.port))
+    host, port = sock.getsockname()[:2]
+    logging.getLogger("patronage.processes").info(
+        "serving on http://%s:%d with %d worker processes", host, port, settings.workers)
+
+    def child(_index: int) -> None:
+        import uvicorn
+
+        from patronage.bootstrap import open_app
+        from patronage.entrypoints.api.app import create_app
+
+        app = create_app(open_app(settings.database_url, migrate=False), settings=settings)
+        config = uvicorn.Config(app, log_config=log_config, timeout_graceful_shutdown=10)
+        uvicorn.Server(config).run(sockets=[sock])
+
+    try:
+        processes.Supervisor(child, settings.workers).run()
+    finally:
+        sock.close()
+        if made:
+            import shutil
+
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="One look at every job, then exit")]
+    = False,
+    database: Database = None,
+) -> None:
+    """Run the scheduled jobs (the daily run, the outbox, webhooks, the purge) until stopped.
+
+    For servers started with PATRONAGE_SCHEDULER=false and PATRONAGE_WEBHOOK_WORKER=false;
+    any number of workers and servers may run on one database: each job runs in one
+    process at a time. SIGTERM finishes the job in progress, then exits."""
+    import signal
+
+    from patronage.bootstrap import open_app
+    from patronage.entrypoints import logs
+    from patronage.entrypoints.api.settings import load
+    from patronage.entrypoints.cli import guarded
+    from patronage.entrypoints.scheduler import Scheduler
+
+    settings = guarded(lambda: load(database_url=database))
+    logs.configure(settings.log_format)
+    facade = guarded(lambda: open_app(settings.database_url))
+    scheduler = Scheduler.of(facade, settings)
+    if once:
+        try:
+            typer.echo(json.dumps(to_jsonable(scheduler.tick(force=True))))
+        finally:
+            scheduler.release()
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: scheduler.stop(timeout=0))
+    scheduler.run_forever()
 
 
 @keys_app.command("create")
@@ -104,7 +186,8 @@ def webhooks_list(database: Database = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `serve`, `keys` and `webhooks` to the main `patronage` command."""
+    """Add `serve`, `worker`, `keys` and `webhooks` to the main `patronage` command."""
     app.command("serve")(serve)
+    app.command("worker")(worker)
     app.add_typer(keys_app, name="keys")
     app.add_typer(webhooks_app, name="webhooks")

@@ -3,8 +3,9 @@
 Domain refusals keep their PRODUCT.md section 12 code. Status: 404 not_found; 409
 conflict, already_enrolled, card_in_use; 400 for a body that is not JSON; 422 for every
 other refusal. Values the database cannot hold (a number too large, a NUL character) are
-refused as `invalid`; a database that stays busy answers 503. Nothing a caller sends may
-produce a 500: the last-resort handler exists for our own bugs, and logs them.
+refused as `invalid`, as is a body nested too deep to decode (RecursionError); a database
+that stays busy answers 503. Nothing a caller sends may produce a 500: the last-resort
+handler exists for our own bugs, and logs them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from patronage.core.errors import PatronageError
+from patronage.service.inputs import message_of
+from patronage.service.inputs import where as fieldpath
 
 log = logging.getLogger("patronage.api")
 
@@ -70,9 +73,9 @@ def _validation(exc: RequestValidationError) -> JSONResponse:
             where, loc = loc[0], loc[1:]
         else:
             where = "body"
-        name = ".".join(loc) or where
+        name = fieldpath(loc) if loc else where  # an unknown key cut short, printable
         fields.append({"field": name if where == "body" else f"{where}.{name}",
-                       "message": str(e.get("msg", "invalid"))})
+                       "message": message_of(e)})
     bad = [e for e in errors if e.get("type") == "json_invalid"]
     if bad:
         where = str(bad[0].get("ctx", {}).get("error", "JSON decode error"))
@@ -107,6 +110,9 @@ def translate(exc: BaseException) -> JSONResponse:
         if exc.status_code == 404 and message == "Not Found":
             message = "no such resource"
         return answer(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+    if isinstance(exc, RecursionError):
+        return answer(400, "invalid", "the body is nested too deeply",
+                      [{"field": "body", "message": "nested too deeply"}])
     if isinstance(exc, IntegrityError):
         return answer(409, "conflict", "a concurrent request changed the same record; retry")
     if transient(exc):

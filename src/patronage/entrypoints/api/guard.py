@@ -6,6 +6,8 @@ answers its first 2xx answer again for `idempotency_hours`; the same key with an
 is a 409 conflict, as is a second request arriving while the first still runs. Refused
 requests are not kept, so a retry under the same key runs again (and is refused again,
 or succeeds if what was missing now exists). Every write is recorded with its key.
+A write whose body nests arrays and objects deeper than MAX_DEPTH is refused (400 invalid)
+before anything parses it: a decoder's recursion would fail on it, on any route.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +32,24 @@ log = logging.getLogger("patronage.api")
 READS = ("GET", "HEAD", "OPTIONS")
 OPEN = frozenset({"/v1/health"})
 HEADER = "Idempotency-Key"
+MAX_DEPTH = 32  # our deepest body (a program's award actions) nests 4 levels
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # a JSON string whole, or a bracket
+
+
+def too_deep(raw: bytes) -> bool:
+    """Whether a JSON body nests deeper than MAX_DEPTH (brackets inside strings not counted)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False  # the usual case: too few brackets to be that deep
+    depth = 0
+    for match in _TOKENS.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
 
 
 def _token(request: Request) -> str | None:
@@ -39,7 +60,7 @@ def _token(request: Request) -> str | None:
 def _fingerprint(request: Request, raw: bytes) -> str:
     try:
         canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):
         canonical = raw
     head = f"{request.method}\n{request.url.path}?{request.url.query}\n".encode()
     return hashlib.sha256(head + canonical).hexdigest()
@@ -74,7 +95,11 @@ class Guard(BaseHTTPMiddleware):
         if request.method in READS:
             return await self._run(request, call_next)
         idem = request.headers.get(HEADER)
-        if idem is not None and request.method == "POST" and key is not None:
+        if too_deep(await request.body()):
+            response: Response = answer(
+                400, "invalid", f"the body nests more than {MAX_DEPTH} levels deep",
+                [{"field": "body", "message": f"at most {MAX_DEPTH} levels"}])
+        elif idem is not None and request.method == "POST" and key is not None:
             response = await self._idempotent(request, call_next, key, idem)
         else:
             response = await self._run(request, call_next)

@@ -50,9 +50,9 @@ def create_key(app: Patronage, name: str, role: str) -> dict[str, Any]:
     if role not in ROLES:
         raise PatronageError("invalid", f"role must be one of {', '.join(ROLES)}",
                              [Problem("role", "cashier, manager or admin")])
-    if not name or len(name) > 100:
-        raise PatronageError("invalid", "a key needs a name of 1 to 100 characters",
-                             [Problem("name", "1 to 100 characters")])
+    if not name or len(name) > 100 or not name.isprintable():  # no NUL, no control character
+        raise PatronageError("invalid", "a key needs a name of 1 to 100 printable characters",
+                             [Problem("name", "1 to 100 printable characters")])
     token = "pat_" + secrets.token_urlsafe(32)
 
     def work(tx: Tx) -> dict[str, Any]:

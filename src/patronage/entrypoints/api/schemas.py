@@ -41,40 +41,40 @@ else:
 
 
 class StoreBody(Input):
-    name: str = ""
+    name: i.Name = ""
     active: bool = True
 
 
 class CustomerBody(Input):
-    name: str = ""
-    email: str | None = None
-    type: str | None = None
-    status: str | None = None
-    price_group: str | None = None
+    name: i.Name = ""
+    email: i.Email | None = None
+    type: i.Code | None = None
+    status: i.Code | None = None
+    price_group: i.Code | None = None
 
 
 class EnrollBody(Input):
-    program: str
+    program: i.Id
     close_current: bool = False
     date: dt.date | None = None
-    user: str | None = None
+    user: i.Id | None = None
 
 
 class AdjustBody(Input):
     points: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     set_balance: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     expires: dt.date | None = None
-    reason: str | None = None
-    user: str | None = None
+    reason: i.Reason | None = None
+    user: i.Id | None = None
     allow_negative: bool = False
     date: dt.date | None = None
-    id: str | None = None
+    id: i.Id | None = None
 
 
 class PaymentBody(Input):
-    id: str = Field(min_length=1, max_length=100)
+    id: i.Id = Field(min_length=1)
     store: i.StoreId
-    tender: str = Field(min_length=1)
+    tender: i.Code = Field(min_length=1)
     amount: i.NonNegMoney
     date: dt.date | None = None
 
@@ -82,7 +82,7 @@ class PaymentBody(Input):
 class VoidBody(Input):
     store: i.StoreId | None = None
     date: dt.date | None = None
-    user: str | None = None
+    user: i.Id | None = None
 
 
 class ConvertBody(Input):
@@ -97,16 +97,16 @@ class QuoteBody(i.InvoiceIn):
 
 
 class AwardProcessingBody(Input):
-    exclude: list[str] = Field(default_factory=list)
-    customers: list[str] | None = None
-    user: str | None = None
+    exclude: i.Names = Field(default_factory=list)
+    customers: i.Names | None = None
+    user: i.Id | None = None
     store: i.StoreId | None = None
     date: dt.date | None = None
     commit: bool = Field(default=False, description="false: preview who qualifies")
 
 
 class CardBody(Input):
-    number: str = Field(min_length=1, max_length=100)
+    number: i.Id = Field(min_length=1)
 
 
 class BulkEnrollmentBody(Input):
@@ -114,23 +114,23 @@ class BulkEnrollmentBody(Input):
 
     action: Literal["enroll", "unenroll"] = "enroll"
     commit: bool = False
-    program: str | None = Field(default=None, max_length=100)
+    program: i.Id | None = None
     select: i.SelectIn = i.SelectIn()
-    exclude: list[str] = Field(default_factory=list)
-    customers: list[str] | None = None
+    exclude: i.Names = Field(default_factory=list)
+    customers: i.Names | None = None
     close_current: bool = False
     date: dt.date | None = None
-    user: str | None = None
+    user: i.Id | None = None
 
 
 class WebhookBody(Input):
-    url: str = Field(min_length=1, max_length=2000, pattern=r"^https?://[^\s]+$")
-    events: list[str] = Field(default=[], max_length=20)
-    secret: str | None = Field(default=None, min_length=16, max_length=200)
+    url: str = Field(min_length=1, max_length=2000, pattern=r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$")
+    events: list[i.Code] = Field(default=[], max_length=20)
+    secret: i.Name | None = Field(default=None, min_length=16)
 
 
 class KeyBody(Input):
-    name: str = Field(min_length=1, max_length=100)
+    name: i.Id = Field(min_length=1)
     role: Literal["cashier", "manager", "admin"]
 
 

@@ -1,24 +1,14 @@
-"""The webhook worker that runs inside the server, and the HTTP sender it (and the CLI) use.
+"""The HTTP sender of webhook deliveries, used by the scheduler's `webhooks` job (in the
+server, in `patronage worker`) and by `patronage webhooks deliver`.
 
-A daemon thread wakes every `webhook_poll_seconds` (or at once when `wake` is called after
-a write), fans new events out and delivers what is due. `stop` ends it cleanly: the pass in
-progress finishes, no new one starts.
+The loop that used to live here, a thread of its own in each server, is the scheduler's
+`webhooks` job now (entrypoints/scheduler.py): it runs in one process at a time under a
+lease, and a write answered by any server wakes that server's scheduler at once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-import threading
-
 import httpx
-
-from patronage.entrypoints.api import records
-from patronage.entrypoints.api.settings import ApiSettings
-from patronage.service import webhooks
-from patronage.service.app import Patronage
-
-log = logging.getLogger("patronage.webhooks")
 
 
 class HttpSender:
@@ -32,43 +22,3 @@ class HttpSender:
 
     def close(self) -> None:
         self.client.close()
-
-
-class WebhookWorker:
-    def __init__(self, app: Patronage, settings: ApiSettings) -> None:
-        self.app, self.settings = app, settings
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="patronage-webhooks",
-                                        daemon=True)
-        self._sender = HttpSender(settings.webhook_timeout_seconds)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-        self._sender.close()
-
-    def pass_once(self) -> dict[str, int]:
-        s = self.settings
-        return webhooks.run_once(self.app, self._sender, s.webhook_backoff_seconds,
-                                 s.webhook_backoff_max_seconds)
-
-    def _loop(self) -> None:
-        passes = 0
-        while not self._stop.is_set():
-            try:
-                self.pass_once()
-                passes += 1
-                if passes % 600 == 0:
-                    records.purge(self.app, dt.timedelta(hours=self.settings.idempotency_hours))
-            except Exception:  # a bad pass must not end the worker
-                log.exception("webhook pass failed; retrying")
-            self._wake.wait(self.settings.webhook_poll_seconds)
-            self._wake.clear()

@@ -36,7 +36,9 @@ def register(app: typer.Typer) -> None:
 def check(database: Database = None,
           limit: Annotated[int, typer.Option(help="Faults listed per check")] = 1000) -> None:
     """Prove the ledger: caches equal the sums of entries, journal entries balance, L3 holds
-    for every enrollment. Lists each fault; exit 1 if there is one."""
+    for every enrollment, and the journal matches the ledger (each points bank's liability,
+    each credit memo's and coupon's, entry kind by entry kind). Lists each fault; exit 1 if
+    there is one."""
     from patronage.service import check as checks
 
     def body() -> None:
@@ -122,7 +124,9 @@ def import_payments(file: Path, database: Database = None, on_error: OnError = "
 @import_app.command("adjustments")
 def import_adjustments(file: Path, database: Database = None, on_error: OnError = "skip",
                        batch: Batch = BATCH, quiet: Quiet = False) -> None:
-    """CSV: customer,points,set_balance,expires,reason,user,allow_negative,id (J5)."""
+    """CSV: customer,points,set_balance,expires,reason,user,allow_negative,id,date (J5). A
+    row without an id gets one from the file's name and what it asks: it applies once
+    however often the file is imported."""
     _import("adjustments", file, database, on_error, batch, quiet)
 
 

@@ -3,17 +3,24 @@
 Only the file's shape is judged here (columns, dates, numbers the grouping needs, an
 invoice's rows agreeing on its header fields); every rule about values is the service's,
 which refuses a bad document with the same codes as the online path. Line numbers count
-the header as line 1.
+the header as line 1. A row that cannot be read whole (bytes that are not UTF-8, a cell
+longer than `CELL_LIMIT`, more cells than the header, a required cell left blank) is
+refused by its line with `invalid`, and the rest of the file is still read: every bad line
+is reported in one pass.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import json
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from patronage.core.errors import PatronageError, Problem
 from patronage.service.documents import Doc, RowError
@@ -36,29 +43,109 @@ REQUIRED = {
 }
 
 
+CELL_LIMIT = 10_000  # characters in one cell: far above any field's own limit
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # an undecodable byte, as surrogateescape keeps it
+
+
 class BadRow(Exception):
     def __init__(self, column: str, message: str) -> None:
-        super().__init__(f"{column}: {message}")
+        super().__init__(f"{column}: {message}" if column else message)
+
+    @classmethod
+    def whole(cls, fault: str) -> BadRow:
+        """What `rows` found wrong with a row (its message names the column)."""
+        return cls("", fault)
 
 
-def rows(path: Path, kind: str, known: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, {column: text}) for each non-blank row; blank cells are left out."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+def _open(path: Path) -> TextIO:
+    """The file as text; a byte that is not UTF-8 is kept (surrogateescape) so that its
+    row, not the whole file, is refused, with its line."""
+    try:
+        return path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
+    except OSError as err:
+        raise PatronageError("invalid", f"{path}: cannot read the file: "
+                             f"{err.strerror or err}") from None
+
+
+def _unreadable(err: csv.Error) -> str:
+    """What a record the csv module cannot read is refused with (it goes on after it)."""
+    if "field larger" in str(err):
+        return f"a cell is longer than {CELL_LIMIT:,} characters"
+    return f"not CSV: {err}"
+
+
+def _header(reader: Any, path: Path) -> list[str]:
+    try:
+        first: list[str] = next(reader, [])
+    except csv.Error as err:
+        raise PatronageError("invalid", f"{path}:1: the header is not readable: "
+                             f"{_unreadable(err)}") from None
+    if _NOT_UTF8.search("".join(first)):
+        raise PatronageError("invalid", f"{path}:1: the header is not UTF-8 text")
+    return [h.strip() for h in first]
+
+
+def _fault(record: list[str], header: list[str], row: dict[str, str],
+           required: tuple[str, ...]) -> str | None:
+    """What makes a row unreadable, or None."""
+    text = "".join(record)
+    if _NOT_UTF8.search(text):
+        for column, cell in zip([*header, *["?"] * len(record)], record, strict=False):
+            if bad := _NOT_UTF8.search(cell):
+                return (f"{column or '?'}: byte 0x{ord(bad.group()) - 0xDC00:02X} is not "
+                        "UTF-8 text (save the file as UTF-8)")
+    if len(text) > CELL_LIMIT:
+        for column, cell in zip([*header, *["?"] * len(record)], record, strict=False):
+            if len(cell) > CELL_LIMIT:
+                return f"{column or '?'}: {len(cell):,} characters, at most {CELL_LIMIT:,}"
+    if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+        return f"{len(record)} cells where the header has {len(header)}"
+    for column in required:
+        if column not in row:
+            return f"{column}: required"
+    return None
+
+
+def rows(path: Path, kind: str, known: tuple[str, ...]
+         ) -> Iterator[tuple[int, dict[str, str], str | None]]:
+    """(line number, {column: text}, what is wrong or None) for each non-blank row; blank
+    cells are left out. A bad row still gives the cells that could be read."""
+    with _open(path) as fh:
         reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader, [])]
+        header = _header(reader, path)
+        if not any(header):
+            raise PatronageError("invalid", f"{path}: the file is empty (its first line "
+                                 f"names the columns: {', '.join(known)})")
         missing = [c for c in REQUIRED[kind] if c not in header]
         unknown = [c for c in header if c and c not in known]
-        if missing or unknown:
+        twice = sorted({c for c in header if c and header.count(c) > 1})
+        if missing or unknown or twice:
             problems = [Problem(c, "missing column") for c in missing]
             problems += [Problem(c, "unknown column") for c in unknown]
-            raise PatronageError("invalid", f"{path}: the header needs {', '.join(REQUIRED[kind])}"
-                                 + (f"; unknown: {', '.join(unknown)}" if unknown else ""),
-                                 problems)
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            yield reader.line_num, {h: v.strip() for h, v in zip(header, record, strict=False)
-                                    if h and v.strip()}
+            problems += [Problem(c, "column written twice") for c in twice]
+            parts = [f"it needs {', '.join(REQUIRED[kind])}" if missing else "",
+                     f"unknown: {', '.join(unknown)}" if unknown else "",
+                     f"written twice: {', '.join(twice)}" if twice else ""]
+            raise PatronageError("invalid", f"{path}:1: bad header: "
+                                 + "; ".join(p for p in parts if p), problems)
+        required, width = REQUIRED[kind], len(header)
+        need = frozenset(required)
+        while True:
+            try:
+                for record in reader:
+                    row = {h: v.strip() for h, v in zip(header, record, strict=False)
+                           if h and v.strip()}
+                    if not row and not any(cell.strip() for cell in record):
+                        continue
+                    text = "".join(record)  # a good row costs these four cheap tests
+                    if text.isascii() and len(text) <= CELL_LIMIT and len(record) <= width \
+                            and need <= row.keys():
+                        yield reader.line_num, row, None
+                    else:
+                        yield reader.line_num, row, _fault(record, header, row, required)
+                return
+            except csv.Error as err:  # the reader goes on with the next record
+                yield reader.line_num, {}, _unreadable(err)
 
 
 def day(row: dict[str, str], column: str, required: bool = False) -> dt.date | None:
@@ -85,28 +172,45 @@ def flag(row: dict[str, str], column: str) -> bool:
     return row.get(column, "").lower() in ("1", "true", "yes", "y")
 
 
-def _bad(kind: str, line: int, rows_: int, err: BadRow) -> Doc:
-    return Doc(kind, line, rows_, None, None, RowError(line, "invalid", str(err)))
+def _bad(kind: str, line: int, rows_: int, err: BadRow | str, at: int | None = None) -> Doc:
+    """A document refused while reading; `at` is the faulty line when not its first."""
+    return Doc(kind, line, rows_, None, None, RowError(at or line, "invalid", str(err)))
+
+
+Row = tuple[int, dict[str, str], str | None]
 
 
 def read_invoices(path: Path) -> Iterator[Doc]:
     """Consecutive rows with the same invoice_id and store are one invoice; its tax is the
-    sum of the rows' tax."""
-    group: list[tuple[int, dict[str, str]]] = []
-    for line_no, row in rows(path, "invoices", INVOICE_COLUMNS):
-        if group and (row.get("invoice_id"), row.get("store")) != (
-                group[0][1].get("invoice_id"), group[0][1].get("store")):
+    sum of the rows' tax. A row missing either joins the invoice before it (which is then
+    refused whole), so a lost id never splits an invoice in two."""
+    group: list[Row] = []
+    key: tuple[str | None, str | None] = (None, None)
+    for line_no, row, fault in rows(path, "invoices", INVOICE_COLUMNS):
+        this = (row.get("invoice_id"), row.get("store"))
+        if group and this != key and _another(this, key):
             yield _invoice(group)
             group = []
-        group.append((line_no, row))
+        if not group:
+            key = this
+        group.append((line_no, row, fault))
     if group:
         yield _invoice(group)
 
 
-def _invoice(group: list[tuple[int, dict[str, str]]]) -> Doc:
-    first_line, first = group[0]
+def _another(this: tuple[str | None, ...], key: tuple[str | None, ...]) -> bool:
+    """Whether a row of (invoice_id, store) `this` starts another invoice than `key`."""
+    return any(mine is not None and mine != theirs for mine, theirs in zip(this, key))
+
+
+def _invoice(group: list[Row]) -> Doc:
+    first_line, first, _ = group[0]
+    faults = [(line_no, fault) for line_no, _, fault in group if fault is not None]
+    if faults:  # refused at its first bad row, naming every other one
+        return _bad("invoice", first_line, len(group), faults[0][1] + "".join(
+            f"; line {line_no}: {fault}" for line_no, fault in faults[1:]), faults[0][0])
     try:
-        for line_no, row in group[1:]:
+        for line_no, row, _ in group[1:]:
             for column in INVOICE_HEADER:
                 if row.get(column) != first.get(column):
                     raise BadRow(column, f"line {line_no} disagrees with line {first_line} "
@@ -114,7 +218,7 @@ def _invoice(group: list[tuple[int, dict[str, str]]]) -> Doc:
         date = day(first, "date", required=True)
         store = integer(first, "store")
         tax = Decimal(0)
-        for line_no, row in group:
+        for line_no, row, _ in group:
             try:
                 tax += Decimal(row.get("tax", "0"))
             except InvalidOperation:
@@ -125,15 +229,17 @@ def _invoice(group: list[tuple[int, dict[str, str]]]) -> Doc:
         "id": first["invoice_id"], "store": store, "date": date, "tax": str(tax),
         "customer": first.get("customer"), "type": first.get("type", "sale"),
         "job_type": first.get("job_type"),
-        "lines": [{k: row[k] for k in LINE_FIELDS if k in row} for _, row in group],
+        "lines": [{k: row[k] for k in LINE_FIELDS if k in row} for _, row, _ in group],
     }
     return Doc("invoice", first_line, len(group), date, body, customer=first.get("customer"),
                invoice=first["invoice_id"])
 
 
 def read_payments(path: Path) -> Iterator[Doc]:
-    for line_no, row in rows(path, "payments", PAYMENT_COLUMNS):
+    for line_no, row, fault in rows(path, "payments", PAYMENT_COLUMNS):
         try:
+            if fault is not None:
+                raise BadRow.whole(fault)
             date, store = day(row, "date", required=True), integer(row, "store")
         except BadRow as err:
             yield _bad("payment", line_no, 1, err)
@@ -145,8 +251,10 @@ def read_payments(path: Path) -> Iterator[Doc]:
 
 
 def read_customers(path: Path) -> Iterator[Doc]:
-    for line_no, row in rows(path, "customers", CUSTOMER_COLUMNS):
+    for line_no, row, fault in rows(path, "customers", CUSTOMER_COLUMNS):
         try:
+            if fault is not None:
+                raise BadRow.whole(fault)
             enrolled_on = day(row, "enrolled_on")
         except BadRow as err:
             yield _bad("customer", line_no, 1, err)
@@ -160,8 +268,13 @@ def read_customers(path: Path) -> Iterator[Doc]:
 
 
 def read_adjustments(path: Path) -> Iterator[Doc]:
-    for line_no, row in rows(path, "adjustments", ADJUSTMENT_COLUMNS + ("date",)):
+    """Adjustments; a row without an id gets one derived from the file (see `derived_id`),
+    so importing the file again applies it once."""
+    seen: Counter[str] = Counter()
+    for line_no, row, fault in rows(path, "adjustments", ADJUSTMENT_COLUMNS + ("date",)):
         try:
+            if fault is not None:
+                raise BadRow.whole(fault)
             body: dict[str, Any] = {"customer": row["customer"], "points": integer(row, "points"),
                                     "set_balance": integer(row, "set_balance"),
                                     "expires": day(row, "expires"), "date": day(row, "date"),
@@ -171,7 +284,25 @@ def read_adjustments(path: Path) -> Iterator[Doc]:
             continue
         body.update({k: row[k] for k in ("reason", "user", "id") if k in row})
         body = {k: v for k, v in body.items() if v is not None}
+        if "id" not in body:
+            body["id"] = derived_id(path, body, seen)
         yield Doc("adjustment", line_no, 1, body.get("date"), body, customer=row["customer"])
+
+
+REQUEST = ("customer", "points", "set_balance", "expires", "reason", "date")  # what C5 compares
+
+
+def derived_id(path: Path, body: dict[str, Any], seen: Counter[str]) -> str:
+    """The id of an adjustment row written without one: the file's name, a digest of what
+    the row asks (`REQUEST`: not who runs it, nor allow_negative) and how many rows of the
+    file asked the same before it. So it stays the same when the file is moved, when other
+    lines are fixed, added or removed, and when the file is run again on another day
+    (docs/decisions.md, "Bulk files")."""
+    asked = json.dumps([str(body.get(k, "")) for k in REQUEST])
+    seen[asked] += 1
+    name = path.name.encode("utf-8", "backslashreplace").decode("utf-8")
+    digest = hashlib.sha256(json.dumps([name, asked, seen[asked]]).encode()).hexdigest()
+    return f"{name[:40]}:{digest[:24]}"
 
 
 def in_date_order(path: Path, kind: str) -> int | None:
@@ -181,15 +312,18 @@ def in_date_order(path: Path, kind: str) -> int | None:
     if kind not in ("customers", "invoices", "payments"):
         return None
     count, last, current = 0, "", None
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    with _open(path) as fh:
         reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader, [])]
+        header = _header(reader, path)
         if kind != "customers" and "date" not in header:
             return None
         at = header.index("date") if kind != "customers" else 0
         key = [header.index(c) for c in ("invoice_id", "store") if c in header] \
             if kind == "invoices" else []
-        for record in reader:
+        for record in _tolerant(reader):
+            if record is None:  # unreadable: a row of its own, refused
+                count += 1
+                continue
             if not any(cell.strip() for cell in record):
                 continue
             count += 1
@@ -204,6 +338,16 @@ def in_date_order(path: Path, kind: str) -> int | None:
                 return None
             last = max(last, day) if len(day) == 10 else last
     return count
+
+
+def _tolerant(reader: Any) -> Iterator[list[str] | None]:
+    """The reader's records, None for one it cannot read."""
+    while True:
+        try:
+            yield from reader
+            return
+        except csv.Error:
+            yield None
 
 
 READERS: dict[str, Callable[[Path], Iterator[Doc]]] = {

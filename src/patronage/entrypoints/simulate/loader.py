@@ -1,7 +1,7 @@
 """Loading a scenario file: its structure is judged here, its values by the engine.
 
 Every structure problem (unknown or missing keys, an unknown action, a step without a
-date, dates going backwards, a duplicated key) is collected with its line, and all of
+date, dates going backwards, a duplicated key; an empty file) is collected with its line, and all of
 them are reported together in a `ScenarioError`. Values inside bodies (a price that is
 not a number, an unknown customer) are left for the engine to refuse when the step runs,
 as it would refuse them from a POS.
@@ -21,7 +21,13 @@ from pydantic import BaseModel, ValidationError
 from patronage.core.errors import CODES
 from patronage.entrypoints.simulate.actions import ACTIONS, EXPECT, STEP_NAMES
 from patronage.entrypoints.simulate.expect import expect_problems
-from patronage.entrypoints.simulate.source import Lines, NodePath, YamlSyntaxError, read_yaml
+from patronage.entrypoints.simulate.source import (
+    Lines,
+    NodePath,
+    YamlSyntaxError,
+    decode,
+    read_yaml,
+)
 from patronage.service.inputs import CustomerIn, ProgramIn, ShopIn
 
 TOP_KEYS = ("shop", "programs", "customers", "timeline")
@@ -94,9 +100,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and judge one scenario file; raise ScenarioError listing every problem."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = decode(Path(path).read_bytes())
+    except OSError as exc:
         raise ScenarioError([ScenarioProblem(name, 1, f"cannot read the file: {exc}")]) from None
+    except YamlSyntaxError as exc:
+        raise ScenarioError([ScenarioProblem(name, exc.line, exc.message)]) from None
     return parse_scenario(text, name)
 
 
@@ -106,6 +114,9 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         document = read_yaml(text)
     except YamlSyntaxError as exc:
         raise ScenarioError([ScenarioProblem(file, exc.line, exc.message)]) from None
+    if document.data is None:
+        raise ScenarioError([ScenarioProblem(file, 1, "the file is empty: a scenario has "
+                                             f"{', '.join(TOP_KEYS)}")])
     judge = _Judge(document.lines)
     for path in document.duplicates:
         judge.problem(path, f"key {path[-1]!r} is written twice")

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from patronage.adapters.db.tables_web import web_sessions, web_users
 from patronage.core.errors import PatronageError, Problem
+from patronage.entrypoints.web import throttle
 
 ROLES = ("cashier", "manager", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
@@ -70,8 +71,8 @@ def create_user(engine: Engine, name: str, role: str, password: str,
                 store_id: int | None = None) -> User:
     name = name.strip()
     problems = []
-    if not name or len(name) > 100:
-        problems.append(Problem("name", "give a name of 1 to 100 characters"))
+    if not name or len(name) > 100 or not name.isprintable():  # no NUL, no control character
+        problems.append(Problem("name", "give a name of 1 to 100 printable characters"))
     if role not in ROLES:
         problems.append(Problem("role", f"one of {', '.join(ROLES)}"))
     if len(password) < MIN_PASSWORD:
@@ -115,6 +116,11 @@ def update_user(engine: Engine, user_id: int, *, active: bool | None = None,
         conn.execute(update(web_users).where(web_users.c.id == user_id).values(**values))
         if active is False or password is not None:
             conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
+        if password is not None:  # a new password lifts a lock on the account
+            name = conn.execute(select(web_users.c.name).where(web_users.c.id == user_id)) \
+                .scalar()
+            if name is not None:
+                throttle.forget(conn, name)
 
 
 def count_users(engine: Engine) -> int:

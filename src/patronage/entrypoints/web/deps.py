@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 import urllib.parse
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -21,13 +22,17 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from patronage.core.errors import PatronageError, invalid
+from patronage.entrypoints.web import audit
 from patronage.entrypoints.web.accounts import User, session_user
 from patronage.service.app import Patronage
 
 HERE = Path(__file__).parent
+log = logging.getLogger("patronage.web")
+READS = ("GET", "HEAD", "OPTIONS")
 COOKIE = "patronage_session"
 FLASH = "patronage_flash"
 
@@ -58,18 +63,37 @@ class ConsoleRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
+            note: str | None = None
             try:
-                return await handler(request)
+                response = await handler(request)
             except LoginRequired:
                 return login_redirect(request)
             except Forbidden as exc:
-                return page(request, "error.html", status_code=403, title="Not allowed",
-                            message=exc.message)
+                note = exc.message
+                response = page(request, "error.html", status_code=403, title="Not allowed",
+                                message=exc.message)
             except PatronageError as exc:
-                return page(request, "error.html", status_code=422, title="Refused",
-                            message=f"{exc.code}: {exc.message}")
+                note = f"{exc.code}: {exc.message}"
+                response = page(request, "error.html", status_code=422, title="Refused",
+                                message=note)
+            user: User | None = getattr(request.state, "user", None)
+            if request.method not in READS and user is not None:
+                await run_in_threadpool(_audit, request, user, response, note)
+            return response
 
         return handle
+
+
+def _audit(request: Request, user: User, response: Response, note: str | None) -> None:
+    """Record a write made in the console and who made it (`web_requests`), as every API
+    write is recorded with its key; the answer stands if the record cannot be written."""
+    flash = _flash_sent(response)
+    try:
+        audit.record(request.app.state.patronage_console.facade, user, request.method,
+                     request.url.path, response.status_code,
+                     f"{flash['kind']}: {flash['text']}" if flash else note)
+    except Exception:  # the fault is logged, the user's answer stands
+        log.exception("could not record the audit of %s %s", request.method, request.url.path)
 
 
 def login_redirect(request: Request) -> Response:
@@ -150,6 +174,16 @@ def refused(url: str, err: PatronageError) -> RedirectResponse:
     details = "; ".join(f"{p.field}: {p.message}" for p in err.problems)
     text = err.message if not details or details in err.message else f"{err.message} ({details})"
     return redirect(url, f"{err.code}: {text}", "error")
+
+
+def _flash_sent(response: Response) -> dict[str, str] | None:
+    """The flash message an answer sets, if any."""
+    for header in response.headers.getlist("set-cookie"):
+        name, _, rest = header.partition("=")
+        found = _read_flash(rest.partition(";")[0].strip('"')) if name == FLASH else None
+        if found and found["text"]:
+            return found
+    return None
 
 
 def _read_flash(raw: str | None) -> dict[str, str] | None:

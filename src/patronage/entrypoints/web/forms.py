@@ -108,7 +108,9 @@ def _indices(form: Mapping[str, Any], section: str) -> list[int]:
     found = set()
     for key in form:
         parts = str(key).split(".")
-        if len(parts) > 2 and parts[0] == section and parts[1].isdigit():
+        # ASCII digits, at most 4: "²" is a digit to isdigit(), and int() refuses it
+        if len(parts) > 2 and parts[0] == section and parts[1].isascii() \
+                and parts[1].isdigit() and len(parts[1]) <= 4:
             found.add(int(parts[1]))
     return sorted(found)
 

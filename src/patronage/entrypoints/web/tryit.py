@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from patronage.entrypoints.simulate import simulate
+from patronage.entrypoints.simulate.source import YamlSyntaxError, read_yaml
 from patronage.service import reports
 from patronage.service.app import Patronage
 from patronage.service.setup import program_to_dict
@@ -54,9 +55,9 @@ def programs_section(app: Patronage, trying: str | None) -> list[dict[str, Any]]
 def merged(text: str, app: Patronage, trying: str | None) -> str:
     """The manager's scenario with the shop's set-up and programs appended where missing."""
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text  # the runner reports the syntax error with its line
+        doc = read_yaml(text).data
+    except YamlSyntaxError:
+        return text  # the runner reports the problem with its line
     if not isinstance(doc, dict):
         return text
     extra: dict[str, Any] = {}

@@ -107,13 +107,13 @@ def awards_run(request: Request, user: Manager, form: Posted, c: ConsoleDep) -> 
             body["store"] = user.store_id
         if op == "process":
             body["customers"] = [str(x) for x in form.getlist("customers")]
-            before = c.facade.read(lambda tx: reports.outbox(tx, limit=1))
+            before = c.facade.read(lambda tx: reports.outbox(tx, limit=1), primary=True)
             last_id = before[0]["id"] if before else 0
             outcome = c.facade.process_awards(body)
             processed = {str(x) for x in outcome.data.get("processed") or []}  # type: ignore[attr-defined]
             letters = [m for m in c.facade.read(
                 lambda tx: reports.outbox(tx, status="queued", channel="letter", limit=5000,
-                                          after_id=last_id))
+                                          after_id=last_id), primary=True)
                 if (m["payload"] or {}).get("customer") in processed]
             return _awards_page(request, c.facade, form=shown, result=outcome.data,
                                 message=outcome.message, letters=letters)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from patronage.core.errors import PatronageError
+from patronage.core.errors import PatronageError, not_found
 from patronage.entrypoints.web.deps import (
     ConsoleDep,
     ConsoleRoute,
@@ -98,10 +98,34 @@ def customer_edit(customer_id: str, user: Manager, form: Posted, c: ConsoleDep) 
 
 
 @router.post("/customers/{customer_id}/enroll")
-def customer_enroll(customer_id: str, user: Manager, form: Posted, c: ConsoleDep) -> Response:
-    body = {"customer": customer_id, "program": str(form.get("program") or ""),
-            "close_current": form.get("close_current") == "on", "user": user.name}
-    return _do(customer_id, lambda: c.facade.enroll(body | {"date": day(form.get("date"))}).message)
+def customer_enroll(customer_id: str, request: Request, user: Manager, form: Posted,
+                    c: ConsoleDep) -> Response:
+    """Enroll, or transfer: a transfer that forfeits points first shows how many (the
+    confirming form carries the figures shown, so a balance that moved meanwhile is shown
+    again rather than forfeited unseen)."""
+    program = str(form.get("program") or "").strip()
+    if not program:
+        return redirect(_url(customer_id), "choose the program to enroll in", "error")
+    close_current = form.get("close_current") == "on"
+    try:
+        when = day(form.get("date"))
+        if close_current:
+            held = c.facade.balance(customer_id, when)
+            figures = f"{held.pending},{held.available}"
+            loses = held.program is not None and (held.pending > 0 or held.available > 0)
+            if loses and form.get("confirm") != figures:
+                target = c.facade.read(lambda tx: tx.repo.program(program))
+                if target is None:
+                    raise not_found("program", program, "program")
+                return page(request, "transfer_confirm.html", title="Confirm the transfer",
+                            cust=c.facade.customer(customer_id, when), b=held, target=target,
+                            when=when or c.facade.clock.today(), figures=figures,
+                            changed="confirm" in form, url=_url(customer_id))
+    except PatronageError as err:
+        return refused(_url(customer_id), err)
+    body = {"customer": customer_id, "program": program, "close_current": close_current,
+            "user": user.name, "date": when}
+    return _do(customer_id, lambda: c.facade.enroll(body).message)
 
 
 @router.post("/customers/{customer_id}/unenroll")

@@ -40,7 +40,7 @@ def maintenance_run(user: Manager, form: Posted, c: ConsoleDep) -> Response:
         return refused("/maintenance", err)
     data = outcome.data
     done = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data.items()
-                     if k not in ("days", "from", "to") and v)
+                     if k not in ("days", "from", "to", "mail") and v)
     sent = messaging.send_outbox(c.facade.engine)
     mail = f"; mail: {sent['sent']} sent" if sent.get("sent") else ""
     return redirect("/maintenance", f"{outcome.message}" + (f": {done}" if done else "") + mail)

@@ -1,7 +1,9 @@
-"""Logging in and out, the front page, and the users page (admin)."""
+"""Logging in (throttled: throttle.py) and out, the front page, the users page and the
+audit of writes (admin)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 
@@ -10,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from patronage.core.errors import PatronageError
-from patronage.entrypoints.web import accounts
+from patronage.entrypoints.web import accounts, audit, throttle
 from patronage.entrypoints.web.deps import (
     COOKIE,
     Admin,
@@ -52,23 +54,39 @@ async def login(request: Request, c: ConsoleDep) -> Response:
     sent = str(form.get("csrf") or "")
     target = _safe_next(str(form.get("next") or "/"))
     name, password = str(form.get("name") or ""), str(form.get("password") or "")
-    user = None
-    if cookie and hmac.compare_digest(cookie, sent):
-        user = await run_in_threadpool(accounts.authenticate, c.facade.engine, name, password)
+    if not (cookie and hmac.compare_digest(cookie, sent)):
+        return _login_again(request, target, name, "The login form expired; please try again.")
+    engine, now = c.facade.engine, c.facade.clock.now()
+    address = request.client.host if request.client else "unknown"
+    refused, locks = await run_in_threadpool(throttle.admit, engine, name, address, now)
+    if refused is not None:
+        return _login_again(request, target, name, refused.message(now), refused, now)
+    user = await run_in_threadpool(accounts.authenticate, engine, name, password)
     if user is None:
-        token = secrets.token_urlsafe(24)
-        response = page(request, "login.html", status_code=401, title="Log in", next=target,
-                        login_csrf=token, name=name, error="Wrong user name or password."
-                        if cookie and hmac.compare_digest(cookie, sent)
-                        else "The login form expired; please try again.")
-        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/login")
-        return response
-    token = await run_in_threadpool(accounts.open_session, c.facade.engine, user)
+        locks = await run_in_threadpool(throttle.failed, engine, address, now) or locks
+        text = "Wrong user name or password."
+        return _login_again(request, target, name, text if locks is None
+                            else f"{text} {locks.message(now)}", locks, now)
+    await run_in_threadpool(throttle.succeeded, engine, name)
+    token = await run_in_threadpool(accounts.open_session, engine, user)
     done = redirect(target)
     done.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/",
                         secure=request.url.scheme == "https")
     done.delete_cookie(LOGIN_CSRF, path="/login")
     return done
+
+
+def _login_again(request: Request, target: str, name: str, error: str,
+                 locked: throttle.Locked | None = None,
+                 now: dt.datetime | None = None) -> Response:
+    """The login form again with `error`: 401, or 429 with Retry-After while locked."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", status_code=401 if locked is None else 429,
+                    title="Log in", next=target, login_csrf=token, name=name, error=error)
+    if locked is not None and now is not None:
+        response.headers["Retry-After"] = str(locked.retry_after(now))
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/login")
+    return response
 
 
 @router.post("/logout")
@@ -90,6 +108,11 @@ def dashboard(request: Request, user: Viewer, c: ConsoleDep) -> Response:
 def users_page(request: Request, user: Admin, c: ConsoleDep) -> Response:
     return page(request, "users.html", title="Users", users=accounts.list_users(c.facade.engine),
                 roles=accounts.ROLES)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, user: Admin, c: ConsoleDep) -> Response:
+    return page(request, "audit.html", title="Audit", rows=audit.recent(c.facade))
 
 
 @router.post("/users")
