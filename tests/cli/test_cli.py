@@ -129,3 +129,34 @@ def test_program_that_cannot_open_lists_every_problem(cli, tmp_path: Path) -> No
     assert err.startswith("error: invalid_program:")
     for field in ("filters", "multipliers", "awards"):
         assert field in err
+
+
+def test_a_new_database_file_is_announced_once(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command run in a folder without the database creates it and says so on stderr
+    (issue 21: it was silent), and says nothing once the file exists."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PATRONAGE_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    first = runner.invoke(app, ["customers", "list"])
+    assert first.exit_code == 0, first.output
+    made = tmp_path / "patronage.db"
+    assert made.exists()
+    assert f"created a new, empty database at {made}" in first.stderr
+    again = runner.invoke(app, ["customers", "list"])
+    assert again.exit_code == 0 and "created" not in again.stderr
+
+
+def test_programs_apply_takes_a_scenario_file(cli: tuple[CliRunner, list[str]],
+                                              tmp_path: Path) -> None:
+    """The README says `programs apply` takes a scenario's set-up: its timeline is left to
+    `simulate`, not refused as an unknown section."""
+    scenario = tmp_path / "story.yaml"
+    scenario.write_text(SHOP + "customers:\n  - {id: C1, name: Ann Lee}\n"
+                        "timeline:\n  - date: 2024-01-01\n    enroll: {customer: C1, program: club}\n")
+    code, out, err = call(cli, "programs", "apply", str(scenario))
+    assert code == 0, err
+    assert "program club saved" in out and "customer C1 saved" in out
+    assert "timeline: not applied" in err
+    code, out, _ = call(cli, "customers", "show", "C1")
+    assert code == 0 and "club" not in out  # the timeline's enrollment was not applied

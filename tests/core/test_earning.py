@@ -46,7 +46,7 @@ def eligible(f: Filter, sale: Sale = SALE, **line_changes: object) -> bool:
     [
         ("transaction_types", ("sale",), {"type": "job_bill"}, {}),
         ("stores", (1,), {"store": 2}, {}),
-        ("job_types", ("install",), {"job_type": "repair"}, {}),
+        ("job_types", ("install",), {"type": "job_bill", "job_type": "repair"}, {}),
         ("vendors", ("acme",), {}, {"vendor": "other"}),
         ("manufacturers", ("goodco",), {}, {"manufacturer": "other"}),
         ("product_lines", ("tires",), {}, {"product_line": "wheels"}),
@@ -62,6 +62,18 @@ def test_each_filter_criterion(criterion: str, match: tuple[object, ...],
     assert eligible(f)
     other_sale = dataclasses.replace(SALE, **sale_change)  # type: ignore[arg-type]
     assert not eligible(f, other_sale, **line_change)
+
+
+def test_job_types_constrain_job_bills_only() -> None:
+    """PRODUCT.md section 2: an invoice of another type passes a job_types list."""
+    f = Filter("installs", job_types=("install",))
+    job_bill = dataclasses.replace(SALE, type="job_bill")
+    assert eligible(f, job_bill)
+    assert not eligible(f, dataclasses.replace(job_bill, job_type="repair"))
+    assert not eligible(f, dataclasses.replace(job_bill, job_type=None))
+    for other in ("sale", "sales_order", "my_pos_type"):
+        assert eligible(f, dataclasses.replace(SALE, type=other, job_type="repair"))
+        assert eligible(f, dataclasses.replace(SALE, type=other, job_type=None))
 
 
 def test_missing_line_attribute_does_not_match_a_named_list() -> None:

@@ -16,6 +16,7 @@ from patronage.core.programs import Filter, Program
 
 NEVER_ELIGIBLE_ITEM_TYPES = frozenset({"gift_card"})
 NEVER_EARNING_TYPES = frozenset({"gift_card_sale", "layaway", "return"})
+JOB_BILL = "job_bill"  # the only transaction type that filters' job_types constrain
 
 
 @dataclass
@@ -104,11 +105,11 @@ def band_percent(tiers: tuple[tuple[Decimal | None, Decimal], ...], amount: Deci
 def filter_matches(f: Filter, sale: Sale, line: Line) -> bool:
     """In effect on the sale's date; every list the filter has (an empty one allows all)
     holds the sale's or line's value; the item type is not excluded; the quantity is at
-    least the minimum."""
+    least the minimum. Job types constrain job bills only: another type passes them."""
     return (in_effect(f.effective, f.expires, sale.date)
             and (not f.transaction_types or sale.type in f.transaction_types)
             and (not f.stores or sale.store in f.stores)
-            and (not f.job_types or sale.job_type in f.job_types)
+            and (not f.job_types or sale.type != JOB_BILL or sale.job_type in f.job_types)
             and (not f.vendors or line.vendor in f.vendors)
             and (not f.manufacturers or line.manufacturer in f.manufacturers)
             and (not f.product_lines or line.product_line in f.product_lines)

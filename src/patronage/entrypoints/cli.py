@@ -57,9 +57,15 @@ def guarded(fn: Callable[[], T]) -> T:
 
 
 def facade(database: str | None) -> Any:
+    from patronage.adapters.db.engine import new_sqlite_file
     from patronage.bootstrap import open_app
 
-    return open_app(database)
+    created = new_sqlite_file(database)
+    app = open_app(database)
+    if created is not None:  # never silently: a command run in the wrong folder shows it
+        typer.echo(f"note: created a new, empty database at {created} (set "
+                   "PATRONAGE_DATABASE_URL or --database to use another)", err=True)
+    return app
 
 
 def day_of(value: dt.datetime | None) -> dt.date | None:
@@ -109,9 +115,11 @@ def programs_apply(file: Path, database: Database = None) -> None:
              "customers)", 2)
     if not isinstance(doc, dict):
         fail("invalid", f"{file}: a mapping with sections shop, programs, customers", 2)
-    unknown = {str(k) for k in doc} - {"shop", "programs", "customers"}
+    unknown = {str(k) for k in doc} - {"shop", "programs", "customers", "timeline"}
     if unknown:
         fail("invalid", f"unknown sections: {', '.join(sorted(unknown))}", 2)
+    if "timeline" in doc:  # a scenario file: its set-up applies, its story is simulate's
+        typer.echo("timeline: not applied (run it with `patronage simulate`)", err=True)
     for section in ("programs", "customers"):
         if not isinstance(doc.get(section) or [], list):
             fail("invalid", f"{file}: {section} is a list", 2)

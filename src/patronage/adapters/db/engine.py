@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///patronage.db"
@@ -21,6 +22,16 @@ READ_ONLY = "patronage_read_only"  # execution option: a connection that never w
 
 def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("PATRONAGE_DATABASE_URL") or DEFAULT_URL
+
+
+def new_sqlite_file(explicit: str | None = None) -> Path | None:
+    """The absolute path of the SQLite file `explicit` (or the default) names, when it does
+    not exist yet and opening it will create it; None otherwise."""
+    url = make_url(database_url(explicit))
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database).resolve()
+    return None if path.exists() else path
 
 
 def read_database_url(explicit: str | None = None) -> str | None:
