@@ -7,14 +7,20 @@ The web console is mounted last by `patronage.entrypoints.web.app.mount`, and ow
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import importlib.resources
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 import patronage
 from patronage.entrypoints.api import errors, metrics, schemas
@@ -70,6 +76,7 @@ def create_app(facade_or_url: Patronage | str | None = None, clock: Clock | None
                 await anyio.to_thread.run_sync(worker.stop)
 
     app = FastAPI(title="Patronage", version=patronage.__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None,  # /docs is served by _docs; no /redoc
                   lifespan=lifespan, responses={
                       401: {"model": schemas.ErrorOut, "description": "no or unknown key"},
                       403: {"model": schemas.ErrorOut, "description": "the key's role may not"},
@@ -105,6 +112,7 @@ def create_app(facade_or_url: Patronage | str | None = None, clock: Clock | None
     for module in (admin, customers, pos, operations):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    _docs(app)
 
     from patronage.entrypoints.web.app import mount
 
@@ -120,6 +128,38 @@ def _scheduler(facade: Patronage, settings: ApiSettings) -> Any:
     names = (("daily", "outbox", "purge") if settings.scheduler else ()) + (
         ("webhooks",) if settings.webhook_worker else ())
     return Scheduler.of(facade, settings, names) if names else None
+
+
+DOCS_STATIC = "/docs-static"
+
+
+def _docs(app: FastAPI) -> None:
+    """`/docs` (Swagger UI) with its script and styles served from the fastapi-offline
+    package, never a CDN: the console's Content-Security-Policy allows only this server's
+    scripts. The page's one inline script is allowed by its hash. There is no `/redoc`: its
+    page fetches a logo from its vendor's site, which that policy blocks."""
+    static = importlib.resources.files("fastapi_offline") / "static"
+    app.mount(DOCS_STATIC, StaticFiles(directory=str(static)), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return _with_csp(get_swagger_ui_html(
+            openapi_url="/openapi.json", title=f"{app.title} - API reference",
+            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_STATIC}/favicon.png"))
+
+
+def _with_csp(page: HTMLResponse) -> HTMLResponse:
+    """The console's policy, plus the hash of each inline script the page carries."""
+    from patronage.entrypoints.web.app import CSP
+
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in re.findall(r"<script>(.*?)</script>", bytes(page.body).decode(), re.DOTALL))
+    policy = CSP.replace("script-src 'self'", f"script-src 'self' {hashes}".rstrip())
+    page.headers["Content-Security-Policy"] = policy
+    return page
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
