@@ -162,6 +162,31 @@ def available_points(tx: Tx, enrollment_id: int, day: dt.date) -> int:
     return sum(x.remaining for x in lots if state(x, day) == "available") + tx.repo.debt(enrollment_id)
 
 
+def lots_by_state(tx: Tx, eid: int, last: dt.date | None, as_of: dt.date, debt: int,
+                  by_state: dict[str, int], expiring: dict[dt.date, int]) -> int:
+    """`balance` lot by lot (L1), for a day the ledger has entries after (the lots then,
+    from the entries) or an enrollment in debt (L5: the payoffs of days the daily run has
+    not done yet count already). Adds to `by_state` and `expiring`; returns the debt then."""
+    lots: list[LotState]
+    if last is not None and last > as_of:
+        lots, debt_then = tx.repo.lots_as_of(eid, as_of)
+    else:
+        lots, debt_then = tx.repo.lots(eid), debt
+    if debt < 0:
+        paid: dict[int, int] = {}
+        for _, lot_id, take in unpaid_payoffs(tx, eid, last, as_of):
+            paid[lot_id] = paid.get(lot_id, 0) + take
+            debt_then += take
+        lots = [replace(x, remaining=x.remaining - paid.get(x.id, 0)) for x in lots
+                if x.remaining > paid.get(x.id, 0)]  # as the lot rows would be after the run
+    for lot in lots:
+        s = state(lot, as_of)
+        by_state[s] += lot.remaining
+        if s != "expired" and lot.expires_on is not None:
+            expiring[lot.expires_on] = expiring.get(lot.expires_on, 0) + lot.remaining
+    return debt_then
+
+
 def balance(tx: Tx, enrollment: RowMapping | None, program: Program | None,
             as_of: dt.date) -> Balance:
     """L1/L3: the enrollment's figures as of a day, independent of the daily run."""
@@ -169,27 +194,20 @@ def balance(tx: Tx, enrollment: RowMapping | None, program: Program | None,
         return Balance(program=None, program_name=None, as_of=as_of)
     eid = enrollment["id"]
     last = tx.repo.last_entry_date(eid)
-    lots: list[LotState]
-    if last is not None and last > as_of:
-        lots, debt = tx.repo.lots_as_of(eid, as_of)
-        owing = tx.repo.debt(eid) < 0
-    else:
-        lots, debt = tx.repo.lots(eid), tx.repo.debt(eid)
-        owing = debt < 0
-    if owing:  # rare: the payoffs of days the daily run has not done yet count already
-        paid: dict[int, int] = {}
-        for _, lot_id, take in unpaid_payoffs(tx, eid, last, as_of):
-            paid[lot_id] = paid.get(lot_id, 0) + take
-            debt += take
-        lots = [replace(x, remaining=x.remaining - paid.get(x.id, 0)) for x in lots
-                if x.remaining > paid.get(x.id, 0)]  # as the lot rows would be after the run
+    debt = tx.repo.debt(eid)
     by_state: dict[str, int] = {"pending": 0, "available": 0, "expired": 0}
     expiring: dict[dt.date, int] = {}
-    for lot in lots:
-        s = state(lot, as_of)
-        by_state[s] += lot.remaining
-        if s != "expired" and lot.expires_on is not None:
-            expiring[lot.expires_on] = expiring.get(lot.expires_on, 0) + lot.remaining
+    if debt < 0 or (last is not None and last > as_of):  # rare: each lot, from the entries
+        debt = lots_by_state(tx, eid, last, as_of, debt, by_state, expiring)
+    else:  # the lot rows are the figures as of the day: one aggregate, whatever their number
+        for expires_on, pending, points in tx.repo.live_points(eid, as_of):
+            if expires_on is not None and as_of >= expires_on:  # L1, as `core.lots.state`
+                by_state["expired"] += points
+                continue
+            by_state["pending"] += pending
+            by_state["available"] += points - pending
+            if expires_on is not None:
+                expiring[expires_on] = points
     totals = tx.repo.totals_by_kind(eid, as_of)
     available = by_state["available"] + debt
     value = None

@@ -77,6 +77,20 @@ class Books:
             for r in self.all(stmt.order_by(t.lots.c.id))
         ]
 
+    def live_points(self, enrollment_id: int,
+                    day: dt.date) -> list[tuple[dt.date | None, int, int]]:
+        """The live lots' remaining points summed per expiry day, as
+        [(expires_on, points still pending on `day`, all points)]: one aggregate, so a
+        balance costs the same with 3,000 lots as with one (the caller applies L1's expiry)."""
+        lots = t.lots
+        pending = case((lots.c.available_on > day, lots.c.remaining), else_=literal_column("0"))
+        rows = self.conn.execute(
+            select(lots.c.expires_on, func.sum(pending), func.sum(lots.c.remaining))
+            .where(and_(lots.c.enrollment_id == enrollment_id, LIVE))
+            .group_by(lots.c.expires_on)
+        ).all()
+        return [(expires_on, int(early or 0), int(total or 0)) for expires_on, early, total in rows]
+
     def lot(self, lot_id: int) -> RowMapping | None:
         return self.one(select(t.lots).where(t.lots.c.id == lot_id))
 
