@@ -124,6 +124,7 @@ def test_bulk_adjustments_from_csv_report_bad_rows(cli, tmp_path: Path) -> None:
 def test_program_that_cannot_open_lists_every_problem(cli, tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(
         "programs:\n  - {id: bad, name: Bad, kind: recurring, status: open, effective: 2024-01-01}\n")
+    assert call(cli, "programs", "list")[0] == 0  # the database exists: no note before the error
     code, _, err = call(cli, "programs", "apply", str(tmp_path / "p.yaml"))
     assert code == 1
     assert err.startswith("error: invalid_program:")
