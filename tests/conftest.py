@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from patronage.entrypoints.ops.scratch import scratch_engine, scratch_url
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
+from tests.messaging.mailserver import MailServer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -78,3 +79,12 @@ def clock() -> FixedClock:
 def app(engine: Engine, clock: FixedClock) -> Patronage:
     """The service facade on a fresh, empty shop."""
     return Patronage(engine, clock)
+
+
+@pytest.fixture
+def mail() -> Iterator[MailServer]:
+    """A real local SMTP server for one test (the outbox, statements, the scheduler)."""
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()

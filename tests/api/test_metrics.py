@@ -19,21 +19,11 @@ from patronage.entrypoints.api.settings import ApiSettings
 from patronage.entrypoints.scheduler import Scheduler
 from patronage.service import webhooks
 from patronage.service.app import Patronage
+from tests.clocks import WallClock
 
 from .conftest import BANK, SHOP
 
 DAY = dt.date(2024, 3, 5)
-
-
-class WallClock:
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def today(self) -> dt.date:
-        return self.at.date()
-
-    def now(self) -> dt.datetime:
-        return self.at
 
 
 def settings(**values: Any) -> ApiSettings:

@@ -14,12 +14,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
 from messaging.mailserver import MailServer, earn_award  # tests/messaging
 from sqlalchemy.engine import Engine
@@ -30,23 +29,11 @@ from patronage.adapters.db.tables_ops import job_leases
 from patronage.entrypoints.api.settings import ApiSettings
 from patronage.entrypoints.scheduler import Job, Scheduler, daily_target, jobs_for
 from patronage.service.app import Patronage
+from tests.clocks import WallClock
 
 BIN = Path(sys.executable).parent / "patronage"
 SHOP = {"name": "Tire Town", "stores": [{"id": 1, "name": "Main"}]}
 MINUTE = dt.timedelta(minutes=1)
-
-
-class WallClock:
-    """The shop's clock at a time of day the test sets."""
-
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def today(self) -> dt.date:
-        return self.at.date()
-
-    def now(self) -> dt.datetime:
-        return self.at
 
 
 def settings(**values: Any) -> ApiSettings:
@@ -211,14 +198,6 @@ def wait_for(what: Callable[[], Any], seconds: float, procs: Processes) -> Any:
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting\n{procs.logs()[-8000:]}")
-
-
-@pytest.fixture
-def mail() -> Iterator[MailServer]:
-    server = MailServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def shop_on(url: str) -> tuple[Engine, Patronage]:
