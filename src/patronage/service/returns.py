@@ -64,16 +64,16 @@ def post_return(tx: Tx, body: Any) -> dict[str, Any]:
         if known["body_hash"] != digest:
             raise conflict("return", b.id)
         return {"return": b.id, "amount": known["amount"], "points_taken": known["points_taken"]}
+    invoice_id = None
     if b.invoice is not None:
-        amount, taken = _against_invoice(tx, b, day)
-        inv = need_invoice(tx, b.invoice, None)
-        customer = inv["customer_id"]
+        amount, taken, inv = _against_invoice(tx, b, day)
+        invoice_id, customer = inv["id"], inv["customer_id"]
     else:
         amount, taken = _without_invoice(tx, b, day)
         customer = b.customer
     tx.repo.insert_return(
-        {"store_id": b.store, "external_id": b.id, "invoice_id": None if b.invoice is None
-         else need_invoice(tx, b.invoice, None)["id"], "customer_id": customer, "date": day,
+        {"store_id": b.store, "external_id": b.id, "invoice_id": invoice_id,
+         "customer_id": customer, "date": day,
          "amount": amount, "points_taken": taken, "body_hash": digest},
         [{"line_no": i, "sku": x.sku, "qty": x.qty, "price": x.price, "item_type": x.item_type}
          for i, x in enumerate(b.lines)],
@@ -81,14 +81,15 @@ def post_return(tx: Tx, body: Any) -> dict[str, Any]:
     return {"return": b.id, "amount": amount, "points_taken": taken}
 
 
-def _against_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
+def _against_invoice(tx: Tx, b: ReturnIn,
+                     day: dt.date) -> tuple[Decimal, int, RowMapping]:
+    """R1 against the sold invoice, which `post_return` has held already; returns the
+    amount, the points taken and the invoice as read under the lock."""
     inv = need_invoice(tx, b.invoice or "", None)
     not_voided(inv)
     if b.customer is not None and inv["customer_id"] not in (None, b.customer):
         raise PatronageError("invalid", "the return's customer is not the invoice's",
                              [Problem("customer", f"invoice belongs to {inv['customer_id']}")])
-    if inv["customer_id"]:
-        tx.repo.customer(inv["customer_id"], lock=True)
     lines = tx.repo.invoice_lines(inv["id"])
     left = {x["line_no"]: x["qty"] - x["returned_qty"] for x in lines}
     amount = ZERO
@@ -115,13 +116,13 @@ def _against_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
     tx.repo.update_invoice(inv["id"], returned_value=inv["returned_value"] + amount + tax)
     if not inv["accrued"]:
         try_accrue(tx, inv["id"], day)  # R4: what is kept may now be paid in full
-        return amount, 0
+        return amount, 0, inv
     rate = Rate.from_json(inv["rate"])
     kept = eligible_of(remaining_amounts(tx.repo.invoice_lines(inv["id"])), inv["loyalty_discount"])
     new_points = rate.points(kept)
     taken = take_back(tx, inv, new_points, day, f"return against {inv['external_id']}")
     tx.repo.update_invoice(inv["id"], points=new_points, eligible_amount=kept)
-    return amount, taken
+    return amount, taken, inv
 
 
 def _without_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
