@@ -164,7 +164,8 @@ def test_a_busy_shop_checks_clean(app: Patronage, clock: FixedClock) -> None:
             "credit_memo_cancel"} <= kinds, "the story must book every kind it checks"
     assert {"debt_payoff", "award"} <= moves
     assert {"open", "expired", "cancelled"} <= statuses
-    assert "coupons (not journalled, so not checked)" in report.counted
+    assert {"coupon_issue", "coupon_use", "coupon_forfeit"} <= kinds
+    assert report.counted["coupons"] == 1
 
 
 def _entry(conn: sa.Connection, customer: str, kind: str,
@@ -331,26 +332,68 @@ def test_a_missing_sub_cent_entry_is_reported_kind_by_kind(
     assert "allowed for the rounding of" in kind, kind
 
 
-def test_coupons_are_checked_once_they_are_journalled(app: Patronage,
-                                                      clock: FixedClock) -> None:
-    """No shop journals coupons yet: the report says they were not checked. Once coupon
-    entries exist (`coupon:<id>` on `coupon_liability`), every coupon is held to them."""
-    busy_story(app, clock)
-    assert "coupons (not journalled, so not checked)" in app.read(check.run).counted
+def _coupon(app: Patronage) -> Any:
+    """N1's coupon: $5.00, $3.00 applied on E4 and $2.00 forfeited."""
     with app.engine.connect() as conn:
         coupon = conn.execute(sa.select(t.coupons)).one()
     assert (coupon.status, coupon.applied, coupon.forfeited) == ("used", Decimal("3.00"),
                                                                  Decimal("2.00"))
-    ref = f"coupon:{coupon.id}"
-    _book(app, "N1", "coupon_issue", "4950", "coupon_liability", "5.00", ref)
-    _book(app, "N1", "coupon_use", "coupon_liability", "receivable", "3.00", ref)
-    report = app.read(check.run)
-    assert "coupons" in report.counted
-    assert [str(f) for f in report.faults] == [
-        (f"coupon_liability: coupon {coupon.id} of customer N1: the journal holds 2.00 of "
-         f"coupon liability, but the coupon is used, so nothing is owed (off by +2.00)")]
-    _book(app, "N1", "coupon_forfeit", "coupon_liability", "4950", "2.00", ref)
-    assert faults(app) == []
+    return coupon
+
+
+@pytest.mark.parametrize(("kind", "family", "amount"), [
+    ("coupon_issue", "issue", "-5.00"), ("coupon_use", "settlement", "+3.00"),
+    ("coupon_forfeit", "settlement", "+2.00")])
+def test_a_missing_coupon_entry_is_reported(app: Patronage, clock: FixedClock, kind: str,
+                                            family: str, amount: str) -> None:
+    busy_story(app, clock)
+    coupon = _coupon(app)
+    with app.engine.connect() as conn:
+        entry = _entry(conn, "N1", kind, "coupon_liability")
+    _delete_entry(app, entry)
+    subject = f"coupon {coupon.id} of customer N1"
+    checks = _by_check(faults(app))
+    assert sorted(checks) == ["coupon_by_kind", "coupon_liability"], checks
+    assert checks["coupon_liability"] == [
+        (f"{subject}: the journal holds {Decimal(amount):.2f} of coupon liability, but the "
+         f"coupon is used, so nothing is owed (off by {amount})")]
+    [by_kind] = checks["coupon_by_kind"]
+    assert by_kind.startswith(f"{subject} kind {family}: ") and by_kind.endswith(
+        f"(off by {amount})"), by_kind
+
+
+def test_injected_coupon_entries_are_reported(app: Patronage, clock: FixedClock) -> None:
+    """A second issue of a coupon, and an entry for a coupon that does not exist."""
+    busy_story(app, clock)
+    coupon = _coupon(app)
+    _book(app, "N1", "coupon_issue", "loyalty_awards", "coupon_liability", "5.00",
+          f"coupon:{coupon.id}")
+    _book(app, "N1", "coupon_use", "coupon_liability", "receivable", "1.00", "coupon:999")
+    assert [str(f) for f in faults(app)] == [
+        (f"coupon_liability: coupon {coupon.id} of customer N1: the journal holds 5.00 of "
+         f"coupon liability, but the coupon is used, so nothing is owed (off by +5.00)"),
+        (f"coupon_by_kind: coupon {coupon.id} of customer N1 kind issue: the journal books "
+         f"10.00 of coupon liability, against 5.00 from its amount (coupon_issue) "
+         f"(off by +5.00)"),
+        ("coupon_liability: coupon 999 of customer N1: the journal holds -1.00 of coupon "
+         "liability, but there is no such coupon (off by -1.00)"),
+        ("coupon_by_kind: coupon 999 of customer N1 kind settlement: the journal books "
+         "-1.00 of coupon liability, against 0.00 from its amount once used (coupon_use, "
+         "coupon_forfeit, coupon_restore: a void gives it back) (off by -1.00)")]
+
+
+def test_an_open_coupon_with_no_issue_entry_is_reported(app: Patronage,
+                                                        clock: FixedClock) -> None:
+    """A coupon the engine wrote without its journal entry owes its amount all the same."""
+    busy_story(app, clock)
+    with app.engine.begin() as conn:
+        conn.execute(sa.insert(t.coupons).values(
+            customer_id="N1", amount=Decimal("7.50"), issued_on=dt.date(2023, 7, 1),
+            status="open"))
+        coupon_id = conn.execute(sa.select(sa.func.max(t.coupons.c.id))).scalar_one()
+    assert [str(f) for f in faults(app)] == [
+        (f"coupon_liability: coupon {coupon_id} of customer N1: the journal holds 0.00 of "
+         f"coupon liability, but the coupon is open for 7.50 (off by -7.50)")]
 
 
 def test_the_command_names_the_journal_fault(database_url: str) -> None:

@@ -268,18 +268,24 @@ class LedgerMachine(RuleBasedStateMachine):
                               if v is not None}
 
         before = snapshot(self.app)
+        refused = {"invalid", "not_enrolled", "above_maximum", "not_whole_points"}
+        quote_refused = None
         try:
             quote = self.app.quote(body)
         except PatronageError as err:
-            assert err.code == "invalid", err  # a line discount above its amount
-            quote = None
+            assert err.code in refused, err  # the refusals a post of it would answer
+            quote, quote_refused = None, err.code
         assert snapshot(self.app) == before, "a quote changed tables (C1)"
         available = self.app.balance(customer).available if customer else 0
 
-        view = self.attempt(lambda: self.app.post_invoice(body),
-                            {"invalid", "not_enrolled", "above_maximum", "not_whole_points"})
-        if view is None:
+        try:
+            view = self.app.post_invoice(body)
+        except PatronageError as err:
+            event(f"refused: {err.code}")
+            assert err.code == quote_refused, f"the quote answered {quote_refused}, the post {err}"
+            assert snapshot(self.app) == before, f"refused {err.code} but changed tables"
             return
+        assert quote_refused is None, f"the quote refused ({quote_refused}) what the post took"
         event(f"invoice: points {view.points > 0}, rewards {view.redeemed_rewards > 0}, "
               f"credit {view.credit_applied > 0}, discount {view.loyalty_discount > 0}")
         assert quote is not None
@@ -294,8 +300,11 @@ class LedgerMachine(RuleBasedStateMachine):
                 debts = conn.execute(select(func.count()).select_from(t.ledger).where(
                     t.ledger.c.kind == "redemption", t.ledger.c.lot_id.is_(None))).scalar()
             assert debts == 0, "a redemption went into debt"
-        if view.accrued and not (view.redeemed_rewards and view.loyalty_discount):
-            assert view.points == quote["points"], "the quote promised other points (C1)"
+        assert view.points == quote["points"], "the quote promised other points (C1)"
+        assert (view.points_earnable, view.total, view.paid, view.redeemed_rewards,
+                view.credit_applied) == (quote["points_earnable"], quote["total"], quote["paid"],
+                                         quote["redeemed_rewards"], quote["credit_applied"]), \
+            "the quote with its redemption differs from the post (issue 21 item 12)"
         paid_by_rewards = view.redeemed_rewards if view.loyalty_discount == 0 else 0
         assert view.credit_applied + paid_by_rewards <= view.total, "paid more than the total"
         self.invoices.append(body)

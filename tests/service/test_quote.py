@@ -69,10 +69,12 @@ def test_quote_then_post_agree_and_the_quote_left_the_balance_alone(shop: Patron
     assert shop.balance("C1").available == 600  # 500 spent, 600 earned (no grace)
 
 
-def test_quote_ignores_a_redemption_it_could_not_make(shop: Patronage) -> None:
+def test_quote_refuses_a_redemption_it_could_not_make(shop: Patronage) -> None:
+    """Issue 21 item 12: a quote answers the refusal the post would (was: ignored it)."""
     before = snapshot(shop)
-    q = shop.quote({**CART, "redeem": {"rewards": "9999.00"}})
-    assert q["rewards"]["max"] == Decimal("5.00")
+    with pytest.raises(PatronageError) as err:
+        shop.quote({**CART, "redeem": {"rewards": "9999.00"}})
+    assert err.value.code == "above_maximum"
     assert snapshot(shop) == before
 
 

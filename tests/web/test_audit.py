@@ -42,7 +42,7 @@ def test_each_console_edit_records_its_user(admin: Console, shop: Patronage) -> 
          "ok: adjusted by 50 points; available now 450, pending 0"),
         ("manager", "/customers/C3/enroll", 303, "ok: C3 enrolled in club"),
         ("manager", "/programs/club/close", 303, "ok: program club closed to new enrollments"),
-        ("manager", "/maintenance", 303, "ok: maintenance ran 1 day(s) to 2024-01-01"),
+        ("manager", "/maintenance", 303, "ok: Maintenance ran for 2024-01-01: nothing to do."),
         ("manager", "/awards", 200, ""),  # a preview: a page, no message
     ]
 

@@ -253,7 +253,7 @@ def test_a_managers_day(day: Day) -> None:
     day.go("/maintenance")
     page.select_option("#maintenance-form select[name=store]", "2")
     page.click("#maintenance-form button[type=submit]")
-    assert "maintenance ran" in day.flash()
+    assert "Maintenance ran" in day.flash()
     assert "maria" in page.inner_text("#run-log tbody tr:first-child")
     day.shot("11-maintenance")
 

@@ -24,6 +24,7 @@ CODES = frozenset(
         "conflict",
         "return_exceeds_sale",
         "already_voided",
+        "not_open",  # cancelling a credit memo or coupon that is used or expired (issue 21)
     }
 )
 

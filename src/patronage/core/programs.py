@@ -33,6 +33,7 @@ class Filter:
     items: tuple[str, ...] = ()
     exclude_item_types: tuple[str, ...] = ()
     min_qty: Decimal | None = None
+    whiteboard: str | None = None  # seed 001's notes: never read by a rule
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Multiplier:
     effective: dt.date | None = None
     expires: dt.date | None = None
     transaction_types: tuple[str, ...] = ()
+    whiteboard: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Award:
     coupon: Coupon | None = None
     price_group: str | None = None
     notify: Notify | None = None
+    whiteboard: str | None = None
 
     def has_action(self) -> bool:
         return any((self.credit_memo, self.coupon, self.price_group, self.notify))
@@ -114,6 +117,7 @@ class Program:
     multipliers: tuple[Multiplier, ...] = ()
     percent_tiers: tuple[Tier, ...] = ()
     awards: tuple[Award, ...] = field(default=())
+    comments: str | None = None  # seed 001's "Comments": for the staff, never for a rule
 
     def in_effect(self, day: dt.date) -> bool:
         return in_effect(self.effective, self.expires, day)

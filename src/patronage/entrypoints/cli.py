@@ -274,10 +274,25 @@ def adjust_file(svc: Any, file: Path, day: dt.date | None) -> None:
 def maintenance(
     date: Day = None, store: int | None = None, user: str | None = None,
     database: Database = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64, help="Processes that work the run, split by customer "
+        "range (PostgreSQL; SQLite: one). A run in progress is joined")] = 1,
+    parts: Annotated[int | None, typer.Option(
+        "--parts", min=1, help="Customer ranges per day (default: one per 100,000 customers, "
+        "at least one per worker); given, the run is split even with one worker")] = None,
 ) -> None:
-    """Run the daily maintenance for a date (catching up missed days)."""
-    body = {"date": day_of(date), "store": store, "user": user}
-    guarded(lambda: emit(facade(database).run_maintenance(body).data))
+    """Run the daily maintenance for a date (catching up missed days), in one process and
+    one transaction, or split by customer range across `--workers` processes."""
+    from patronage.entrypoints.ops.daily_run import open_run, run_split
+
+    def body() -> dict[str, Any]:
+        svc = facade(database)
+        wanted = {"date": day_of(date), "store": store, "user": user}
+        if workers == 1 and parts is None and open_run(svc) is None:
+            return svc.run_maintenance(wanted).data  # type: ignore[no-any-return]
+        return run_split(svc, wanted, workers, parts)  # (or finish the split run in progress)
+
+    emit(guarded(body))
 
 
 @app.command()

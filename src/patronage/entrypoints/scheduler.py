@@ -10,7 +10,11 @@ to look finds the job still due and runs it. A clean stop gives the leases up at
 
 The daily run is due once the shop's clock (PATRONAGE_TIMEZONE) has passed
 PATRONAGE_DAILY_RUN_AT and the last day done is before today; before that time of day, a
-day missed earlier (downtime) is caught up at once, up to yesterday.
+day missed earlier (downtime) is caught up at once, up to yesterday. With
+PATRONAGE_DAILY_RUN_WORKERS above 1 the holder splits it by customer range across that many
+processes (entrypoints/ops/daily_run.py); while a split run is open, every scheduler that
+looks joins it with its own processes, without the lease: its parts are claimed one by one
+under row locks, so no part is done twice.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from patronage.adapters.db import leases
+from patronage.adapters.db import leases, run_parts
 from patronage.adapters.smtp import SmtpSettings
 from patronage.entrypoints.api.settings import ApiSettings
+from patronage.entrypoints.ops import daily_run
 from patronage.service import messaging, webhooks
 from patronage.service.app import Patronage
 
@@ -59,10 +64,21 @@ def daily_target(now: dt.datetime, run_at: dt.time) -> dt.date:
     return now.date() if now.time() >= run_at else now.date() - dt.timedelta(days=1)
 
 
-def daily_due(app: Patronage, run_at: dt.time) -> dt.date | None:
-    """The day to run the daily run to, or None when it is not due (or there is no shop)."""
+@dataclass(frozen=True)
+class JoinRun:
+    """A split daily run in progress, to work on alongside its other workers."""
+
+    run_id: int
+
+
+def daily_due(app: Patronage, run_at: dt.time) -> dt.date | JoinRun | None:
+    """The day to run the daily run to, a split run in progress to join, or None when it is
+    not due (or there is no shop)."""
     target = daily_target(app.clock.now(), run_at)
-    shop, last = app.read(lambda tx: (tx.repo.shop(), tx.repo.last_done_day()))
+    shop, last, open_run = app.read(lambda tx: (tx.repo.shop(), tx.repo.last_done_day(),
+                                                run_parts.open_run(tx.repo.conn)))
+    if open_run is not None:
+        return JoinRun(open_run)
     if shop is None or (last is not None and last >= target):
         return None
     return target
@@ -79,8 +95,14 @@ def jobs_for(app: Patronage, settings: ApiSettings, names: tuple[str, ...] = ALL
     if unknown:
         raise ValueError(f"unknown jobs: {sorted(unknown)}")
 
-    def daily(target: dt.date) -> dict[str, Any]:
-        return app.run_maintenance({"date": target, "user": "scheduler"}).data
+    def daily(target: dt.date | JoinRun) -> dict[str, Any]:
+        if isinstance(target, JoinRun):
+            return {"joined": target.run_id,
+                    "parts": daily_run.work(app, target.run_id, s.daily_run_workers)}
+        body = {"date": target, "user": "scheduler"}
+        if s.daily_run_workers > 1:
+            return daily_run.run_split(app, body, s.daily_run_workers)
+        return app.run_maintenance(body).data
 
     def outbox(_: Any) -> dict[str, Any]:
         return messaging.send_outbox(app.engine, now=app.clock.now())
@@ -144,8 +166,11 @@ class Scheduler:
 
     def execute(self, job: Job) -> Any:
         try:
-            if job.due() is None:
+            first = job.due()
+            if first is None:
                 return "not due"
+            if isinstance(first, JoinRun):  # no lease: its parts are locked one by one
+                return self._join(job, first)
             if not leases.claim(self.app.engine, job.name, self.holder, self.lease,
                                 self.wall()):
                 return "held elsewhere"
@@ -169,6 +194,15 @@ class Scheduler:
         self._record(job.name, started, None)
         if job.name == "daily" or any(isinstance(v, int) and v for v in result.values()):
             log.info("job %s: %s", job.name, result)
+        return result
+
+    def _join(self, job: Job, run: JoinRun) -> Any:
+        try:
+            result = job.run(run)
+        except Exception:  # the parts left are taken by the run's other workers
+            log.exception("joining daily run %s failed", run.run_id)
+            return "failed"
+        log.info("job %s: %s", job.name, result)
         return result
 
     def _record(self, name: str, started: dt.datetime, error: str | None) -> None:

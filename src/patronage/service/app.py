@@ -30,7 +30,7 @@ from patronage.service import (
     setup,
 )
 from patronage.service.clock import Clock, SystemClock
-from patronage.service.uow import Tx, bulk_unit_of_work, unit_of_work
+from patronage.service.uow import Tx, bulk_unit_of_work, ride, unit_of_work
 from patronage.service.views import Balance, CustomerView, InvoiceView, Outcome
 
 T = TypeVar("T")
@@ -63,6 +63,7 @@ class Patronage:
             conn.execution_options(**{READ_ONLY: True})
             tx = Tx(Repository(conn), self.clock.today(), self.clock.now())
             try:
+                ride(tx)
                 return fn(tx)
             finally:
                 conn.rollback()
@@ -117,26 +118,41 @@ class Patronage:
         return self.read(lambda tx: enrollment.find_by_card(tx, number), primary=True)
 
     # --- POS documents -------------------------------------------------------------------
-    def post_invoice(self, body: Any) -> InvoiceView:
-        return self.run(lambda tx: queries.invoice_by_pk(tx, invoices.post_invoice(tx, _plain(body))))
+    # `with_balance`: the answer carries the customer's balance after the command, read in
+    # the command's own transaction (one transaction a request; see docs/scaling.md).
+    def post_invoice(self, body: Any, with_balance: bool = False) -> InvoiceView:
+        return self.run(lambda tx: queries.invoice_by_pk(
+            tx, invoices.post_invoice(tx, _plain(body)), with_balance))
 
-    def post_payment(self, body: Any) -> InvoiceView:
-        return self.run(lambda tx: queries.invoice_by_pk(tx, invoices.post_payment(tx, _plain(body))))
+    def post_payment(self, body: Any, with_balance: bool = False) -> InvoiceView:
+        return self.run(lambda tx: queries.invoice_by_pk(
+            tx, invoices.post_payment(tx, _plain(body)), with_balance))
 
-    def post_return(self, body: Any) -> Outcome:
-        data = self.run(lambda tx: returns.post_return(tx, _plain(body)))
+    def post_return(self, body: Any, with_balance: bool = False) -> Outcome:
+        def command(tx: Tx) -> dict[str, Any]:
+            plain = _plain(body)
+            data = returns.post_return(tx, plain)
+            # the customer it was booked to, else the one it names (a sale without one)
+            whose = data["customer"] or (plain.get("customer") if isinstance(plain, dict)
+                                         else None)
+            if with_balance and whose is not None:
+                data["balance"] = queries.balance(tx, whose)
+            return data
+
+        data = self.run(command)
         return Outcome(f"return {data['return']}: {data['points_taken']} points taken", data)
 
-    def void_invoice(self, body: Any) -> InvoiceView:
-        return self.run(lambda tx: queries.invoice_by_pk(tx, returns.void_invoice(tx, _plain(body))))
+    def void_invoice(self, body: Any, with_balance: bool = False) -> InvoiceView:
+        return self.run(lambda tx: queries.invoice_by_pk(
+            tx, returns.void_invoice(tx, _plain(body)), with_balance))
 
-    def convert_layaway(self, body: Any) -> InvoiceView:
-        return self.run(
-            lambda tx: queries.invoice_by_pk(tx, invoices.convert_layaway(tx, _plain(body))))
+    def convert_layaway(self, body: Any, with_balance: bool = False) -> InvoiceView:
+        return self.run(lambda tx: queries.invoice_by_pk(
+            tx, invoices.convert_layaway(tx, _plain(body)), with_balance))
 
-    def quote(self, body: Any) -> dict[str, Any]:
+    def quote(self, body: Any, explain: bool = False) -> dict[str, Any]:
         # What the customer would get now: it must see the balance the last post wrote.
-        return self.read(lambda tx: invoices.quote(tx, _plain(body)), primary=True)
+        return self.read(lambda tx: invoices.quote(tx, _plain(body), explain), primary=True)
 
     # --- balances ------------------------------------------------------------------------
     def adjust(self, body: Any) -> Outcome:

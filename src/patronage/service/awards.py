@@ -5,6 +5,7 @@ and cancelling an award whose points a void takes back (R3).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -21,6 +22,22 @@ from patronage.service.uow import Tx
 def credit_account(tx: Tx, reason: str | None) -> str:
     row = tx.repo.reason(reason) if reason else None
     return row["account"] if row else (reason or "loyalty_awards")
+
+
+def journal_coupon_issue(tx: Tx, coupon_id: int, reason: str | None, amount: Decimal,
+                         day: dt.date, customer_id: str, memo: str) -> None:
+    """G1: a coupon's issue debits its reason's account (an award's: the default) and
+    credits coupon liability."""
+    tx.repo.journal(day, "coupon_issue", journal.coupon_issue(credit_account(tx, reason), amount),
+                    memo, f"coupon:{coupon_id}", customer_id)
+
+
+def journal_coupon_release(tx: Tx, coupon: RowMapping, kind: str, amount: Decimal,
+                           day: dt.date, memo: str) -> None:
+    """G1: what an open coupon no longer owes goes back to its reason's account: `kind`
+    coupon_forfeit (what its sale could not take), coupon_expiry or coupon_cancel."""
+    tx.repo.journal(day, kind, journal.coupon_release(credit_account(tx, coupon["reason"]), amount),
+                    memo, f"coupon:{coupon['id']}", coupon["customer_id"])
 
 
 def grant(tx: Tx, enrollment: RowMapping, program: Program, award: Award, day: dt.date,
@@ -56,6 +73,8 @@ def grant(tx: Tx, enrollment: RowMapping, program: Program, award: Award, day: d
             "issued_on": day, "expires_on": add_days(day, award.coupon.expire_days),
             "status": "open",
         })
+        journal_coupon_issue(tx, coupon_id, None, award.coupon.amount, day, customer_id,
+                             f"coupon for award {award.name}")
         payload["coupon"] = {"id": coupon_id, "amount": fmt(award.coupon.amount)}
         tx.repo.record_event("coupon.issued", day, customer_id, payload, tx.now)
     if award.price_group:
@@ -167,6 +186,8 @@ def cancel_if_unused(tx: Tx, award_id: int, day: dt.date) -> bool:
                         award["customer_id"])
     for c in coupons:
         tx.repo.update_coupon(c["id"], status="cancelled")
+        journal_coupon_release(tx, c, "coupon_cancel", c["amount"], day,
+                               "coupon cancelled with its award")
     enrollment = tx.repo.enrollment(award["enrollment_id"])
     if enrollment is not None and enrollment["status"] == "open":  # closed: points forfeited
         for e in tx.repo.entries(award_id=award_id, kind="award"):

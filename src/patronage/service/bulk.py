@@ -382,12 +382,15 @@ class _NothingKept(Exception):
     """Rolls back `apply_adjustments`' transaction."""
 
 
-def apply_adjustments(app: Patronage, docs: Iterable[Doc], day: dt.date | None = None) -> Result:
+def apply_adjustments(app: Patronage, docs: Iterable[Doc], day: dt.date | None = None,
+                      keep: bool = True,
+                      answers: list[tuple[int, dict[str, Any]]] | None = None) -> Result:
     """`patronage adjust --file`: every adjustment of the file in one transaction, kept
     only when none is refused (docs/decisions.md, "Bulk files"). Each row is tried in a
     savepoint, so every refusal of the file is reported at once, with its line; `day` is
     the date of rows that name none. A known id is a repeat (C5), so the file can be run
-    again."""
+    again. `keep=False` tries the file and keeps nothing (the console's preview);
+    `answers` collects each applied row's (line, answer), its balance after it."""
     result = Result("adjustments")
     began = time.perf_counter()
     docs = list(docs)  # all read (a row that cannot be read is refused) before any is tried
@@ -408,13 +411,15 @@ def apply_adjustments(app: Patronage, docs: Iterable[Doc], day: dt.date | None =
                 continue
             result.repeated += bool(out.get("repeated"))
             result.done += not out.get("repeated")
-        if result.errors:
+            if answers is not None:
+                answers.append((doc.line, out))
+        if result.errors or not keep:
             raise _NothingKept
 
     try:
         app.run(apply)
     except _NothingKept:
-        result.stopped = True
+        result.stopped = bool(result.errors)
     result.seconds = time.perf_counter() - began
     return result
 

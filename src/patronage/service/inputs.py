@@ -110,6 +110,25 @@ Reason = Annotated[str, StringConstraints(max_length=200, pattern=FREE_TEXT)]
 Note = Annotated[str, StringConstraints(max_length=2000, pattern=FREE_TEXT)]
 Names = Annotated[list[Id], Field(max_length=100_000)]
 StoreId = Annotated[int, Field(ge=1, le=2_000_000_000)]
+PHONE = r"^\+?[0-9 ()./-]{3,40}( ?(x|ext\.?) ?[0-9]{1,8})?$"  # digits as written; an extension
+
+
+def _blank_is_none(value: Any) -> Any:
+    """Contact details: surrounding spaces dropped, and a blank one is none."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+# A customer's postal address and phone (seed 004's printed letters; decisions.md)
+AddressLine = Annotated[Name | None, BeforeValidator(_blank_is_none)]
+Place = Annotated[Annotated[str, StringConstraints(max_length=100, pattern=ONE_LINE)] | None,
+                  BeforeValidator(_blank_is_none)]  # city, region, country
+PostalCode = Annotated[Annotated[str, StringConstraints(max_length=20, pattern=ONE_LINE)] | None,
+                       BeforeValidator(_blank_is_none)]
+Phone = Annotated[Annotated[str, StringConstraints(max_length=50, pattern=PHONE)] | None,
+                  BeforeValidator(_blank_is_none)]
 
 
 def lines_total(lines: list[Any]) -> list[Any]:
@@ -147,6 +166,15 @@ class ReasonIn(Input):
 class PriceGroupIn(Input):
     code: Code = Field(min_length=1)
     discount_percent: Exact = Decimal(0)
+
+    @field_validator("discount_percent")
+    @classmethod
+    def _a_share_of_the_price(cls, value: Decimal) -> Decimal:
+        """A discount takes 0 to 100 % off (issue 21): below would raise prices, above pay
+        the customer to buy."""
+        if not 0 <= value <= 100:
+            raise ValueError("a discount is from 0 to 100 percent")
+        return value
 
 
 class EmployeeIn(Input):
@@ -261,6 +289,7 @@ class ProgramIn(Input):
     may_pay_gift_cards: bool = False
     redeem_as: Literal["payment", "discount"] = "payment"
     report_in_sale_code: Code | None = None
+    comments: Note | None = None  # seed 001's program type "Comments"; never earns
     filters: list[FilterIn] = []
     multipliers: list[MultiplierIn] = []
     percent_tiers: list[TierIn] = []
@@ -277,6 +306,13 @@ class CustomerIn(Input):
     type: Code | None = None
     status: Code | None = None
     price_group: Code | None = None
+    phone: Phone = None
+    address_line1: AddressLine = None
+    address_line2: AddressLine = None
+    city: Place = None
+    region: Place = None  # state, province, county
+    postal_code: PostalCode = None
+    country: Place = None
 
 
 class EnrollIn(Input):
@@ -468,4 +504,6 @@ def message_of(err: Any) -> str:
             return "must be one line of text without control characters (such as NUL)"
         if pattern == FREE_TEXT:
             return "must not contain control characters (such as NUL) but tabs and line breaks"
+        if pattern == PHONE:
+            return "a phone number is digits with spaces, + ( ) - . / and maybe an extension (x 12)"
     return str(err.get("msg") or "invalid")

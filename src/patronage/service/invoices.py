@@ -17,9 +17,10 @@ from patronage.core import journal
 from patronage.core.earning import NEVER_EARNING_TYPES, Line, Sale, line_eligible, rate_for
 from patronage.core.earning import eligible_amount as eligible_of
 from patronage.core.errors import PatronageError, Problem, not_found
+from patronage.core.explain import accrual
 from patronage.core.money import CENT, ZERO, fmt, share, whole_cent_step
 from patronage.core.programs import Program
-from patronage.service import awards, ledger
+from patronage.service import awards, explaining, ledger
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, body_hash, parse
 from patronage.service.uow import Tx
@@ -231,6 +232,10 @@ def _spend(tx: Tx, co: Checkout, pk: int, b: InvoiceIn, day: dt.date) -> None:
     for coupon, use in co.coupons:
         tx.repo.update_coupon(coupon["id"], status="used", invoice_id=pk, applied=use,
                               forfeited=coupon["amount"] - use)
+        tx.repo.journal(day, "coupon_use", journal.coupon_use(use),
+                        f"coupon used on invoice {b.id}", f"coupon:{coupon['id']}", b.customer)
+        awards.journal_coupon_release(tx, coupon, "coupon_forfeit", coupon["amount"] - use, day,
+                                      f"coupon forfeited on invoice {b.id} (above its sale)")
     if co.reward_points and co.enrollment is not None and co.program is not None:
         ledger.debit(tx, co.enrollment, co.reward_points, day, "redemption", invoice_id=pk,
                      ref=f"invoice {b.id}")
@@ -385,24 +390,36 @@ def convert_layaway(tx: Tx, body: Any) -> int:
     return int(inv["id"])
 
 
-def quote(tx: Tx, body: Any) -> dict[str, Any]:
-    """C1: what a cart would earn and what can pay for it. The caller rolls back."""
+def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
+    """C1: what a cart would earn and what can pay for it, with the redemption it asks for
+    applied as posting it would (seed 003's "Use Loyalty Points"): the same totals, the
+    same points, the same refusals. `points` is what posting it earns at once;
+    `points_earnable` what it earns once paid in full (A5). `explain`: say why, line by
+    line (core/explain.py). The caller rolls back."""
     b: InvoiceIn = parse(InvoiceIn, body)
     day = b.date or tx.day
     validate_refs(tx, b.store, b.customer)
     lines = [to_line(x) for x in b.lines]
-    co = plan_checkout(tx, b.model_copy(update={"redeem": None}), day, lines)
-    points = 0
+    refuse_negative_lines(lines)
+    co = plan_checkout(tx, b, day, lines)
+    tenders = checkout_tenders(b, co)
+    paid = sum((a for _, a in tenders), ZERO)
+    due = accrual(co.program, paid, co.total, [t for t, _ in tenders])
+    sale = Sale(date=day, type=b.type, store=b.store, job_type=b.job_type)
+    earnable, eligible = 0, ZERO
     if b.customer is not None and co.program is not None and co.enrollment is not None:
         inv = {"customer_id": b.customer, "type": b.type, "date": day, "converted_on": None}
-        if earning_program(tx, inv, day) is not None:  # type: ignore[arg-type]
-            sale = Sale(date=day, type=b.type, store=b.store, job_type=b.job_type)
+        if earning_program(tx, inv, day) is not None and due.ever:  # type: ignore[arg-type]
             amounts = [(x.amount, line_eligible(co.program, sale, x)) for x in lines]
-            points = rate_for(co.program, sale).points(eligible_of(amounts, co.discount))
+            eligible = eligible_of(amounts, co.discount)
+            earnable = rate_for(co.program, sale).points(eligible)
     bal = ledger.balance(tx, co.enrollment, co.program, day)
-    return {
-        "points": points,
+    out = {
+        "points": earnable if due.now else 0, "points_earnable": earnable,
+        "eligible_amount": eligible,
         "subtotal": co.subtotal, "tax": co.tax, "loyalty_discount": co.discount, "total": co.total,
+        "redeemed_rewards": co.rewards, "redeemed_points": co.reward_points,
+        "credit_applied": co.credit, "paid": paid, "amount_due": max(ZERO, co.total - paid),
         "coupons": [{"id": c["id"], "amount": c["amount"], "applies": a} for c, a in co.coupons],
         "rewards": {"available_points": bal.available, "available_value": bal.value or ZERO,
                     "max": co.rewards_max},
@@ -410,3 +427,26 @@ def quote(tx: Tx, body: Any) -> dict[str, Any]:
                          if b.customer else ZERO, "max": co.credit_max},
         "program": co.program.id if co.program else None,
     }
+    if explain:
+        out.update(explaining.explain_cart(tx, b.customer, co.enrollment, sale, lines,
+                                           co.discount, due))
+    return out
+
+
+def refuse_negative_lines(lines: list[Line]) -> None:
+    """A line whose discount exceeds qty x price is refused, as `post_invoice` refuses it."""
+    for i, line in enumerate(lines):
+        if line.amount < 0:
+            raise PatronageError("invalid", f"line {i + 1}: discount exceeds the line amount",
+                                 [Problem(f"lines.{i}.discount", "more than qty x price")])
+
+
+def checkout_tenders(b: InvoiceIn, co: Checkout) -> list[tuple[str, Decimal]]:
+    """The payments an invoice posts with: the POS's own, then rewards (when they are a
+    tender) and store credit, as `post_invoice` records them."""
+    tenders = [(p.tender, p.amount) for p in b.payments]
+    if co.rewards and co.program and co.program.redeem_as == "payment":
+        tenders.append(("rewards", co.rewards))
+    if co.credit:
+        tenders.append(("store_credit", co.credit))
+    return tenders

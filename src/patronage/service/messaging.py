@@ -17,9 +17,7 @@ template may `{% set subject = "..." %}`; the outbox row's own subject wins.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
-import re
 import smtplib
 from decimal import Decimal
 from email.message import EmailMessage
@@ -33,8 +31,9 @@ from sqlalchemy.engine import Connection, Engine
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.repository import Repository
 from patronage.adapters.smtp import SmtpMailer, SmtpSettings
+from patronage.core.customers import address_lines
 from patronage.core.money import fmt
-from patronage.service import ledger
+from patronage.service import ledger, plaintext
 from patronage.service.clock import SystemClock
 from patronage.service.enrollment import need_program
 from patronage.service.uow import Tx
@@ -90,6 +89,7 @@ def context(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
         "message": row,
         "shop": dict(shop) if shop else {"name": "Shop", "currency": "USD"},
         "customer": dict(customer) if customer else {"id": payload.get("customer"), "name": ""},
+        "address": address_lines(dict(customer)) if customer else [],  # the postal block
         "program": {"id": program.id, "name": program.name, "kind": program.kind}
         if program else {"id": payload.get("program"), "name": payload.get("program")},
     }
@@ -111,12 +111,8 @@ def render(env: Environment, conn: Connection, row: dict[str, Any],
 
 
 def to_text(body: str) -> str:
-    """A plain-text alternative of an HTML letter."""
-    body = re.sub(r"(?is)<(style|script|head)\b.*?</\1>", "", body)
-    body = re.sub(r"(?i)<br\s*/?>|</(p|div|h[1-6]|li|tr|table|article)>", "\n", body)
-    text = html.unescape(re.sub(r"<[^>]+>", "", body))
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    """A plain-text alternative of an HTML letter, laid out like it (`plaintext.py`)."""
+    return plaintext.to_text(body)
 
 
 def email_of(subject: str, body: str, text: str, to: str, sender: str, msg_id: int) -> EmailMessage:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import RowMapping
 
 from patronage.adapters.db import tables as t
+from patronage.core.customers import CONTACT_FIELDS
 from patronage.core.errors import not_found
-from patronage.service import ledger
+from patronage.service import explaining, ledger
 from patronage.service.enrollment import need_customer
 from patronage.service.uow import Tx
 from patronage.service.views import Balance, CouponView, CreditMemoView, CustomerView, InvoiceView
@@ -57,6 +59,7 @@ def customer(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> Customer
         coupons=[coupon_view(c) for c in tx.repo.coupons(customer_id)],
         notes=tx.repo.notes(customer_id),
         cards=[(c["number"], bool(c["active"])) for c in tx.repo.cards_of(customer_id)],
+        **{name: row[name] for name in CONTACT_FIELDS},
     )
 
 
@@ -64,17 +67,20 @@ def invoice(tx: Tx, invoice_id: str, store: int | None = None) -> InvoiceView:
     inv = tx.repo.find_invoice(invoice_id, store)
     if inv is None:
         raise not_found("invoice", invoice_id, "invoice")
-    return invoice_view(inv)
+    return invoice_view(inv, explaining.points_earnable(tx, inv))
 
 
-def invoice_by_pk(tx: Tx, pk: int) -> InvoiceView:
+def invoice_by_pk(tx: Tx, pk: int, with_balance: bool = False) -> InvoiceView:
     inv = tx.repo.invoice_by_pk(pk)
     if inv is None:
         raise not_found("invoice", pk)
-    return invoice_view(inv)
+    view = invoice_view(inv, explaining.points_earnable(tx, inv))
+    if with_balance and view.customer is not None:
+        return dataclasses.replace(view, balance=balance(tx, view.customer))
+    return view
 
 
-def invoice_view(inv: RowMapping) -> InvoiceView:
+def invoice_view(inv: RowMapping, earnable: int | None = None) -> InvoiceView:
     receipt = []
     if inv["redeemed_rewards"]:
         receipt.append(("Redeemed Rewards", inv["redeemed_rewards"]))
@@ -88,5 +94,5 @@ def invoice_view(inv: RowMapping) -> InvoiceView:
         loyalty_discount=inv["loyalty_discount"], tax=inv["tax"], total=inv["total"],
         redeemed_rewards=inv["redeemed_rewards"], credit_applied=inv["credit_applied"],
         paid=inv["paid"], eligible_amount=inv["eligible_amount"], points=inv["points"],
-        accrued=bool(inv["accrued"]), receipt_lines=receipt,
+        accrued=bool(inv["accrued"]), receipt_lines=receipt, points_earnable=earnable,
     )

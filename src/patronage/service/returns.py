@@ -63,7 +63,8 @@ def post_return(tx: Tx, body: Any) -> dict[str, Any]:
     if known is not None:
         if known["body_hash"] != digest:
             raise conflict("return", b.id)
-        return {"return": b.id, "amount": known["amount"], "points_taken": known["points_taken"]}
+        return {"return": b.id, "amount": known["amount"], "points_taken": known["points_taken"],
+                "customer": known["customer_id"]}
     invoice_id = None
     if b.invoice is not None:
         amount, taken, inv = _against_invoice(tx, b, day)
@@ -78,7 +79,7 @@ def post_return(tx: Tx, body: Any) -> dict[str, Any]:
         [{"line_no": i, "sku": x.sku, "qty": x.qty, "price": x.price, "item_type": x.item_type}
          for i, x in enumerate(b.lines)],
     )
-    return {"return": b.id, "amount": amount, "points_taken": taken}
+    return {"return": b.id, "amount": amount, "points_taken": taken, "customer": customer}
 
 
 def _against_invoice(tx: Tx, b: ReturnIn,
@@ -202,3 +203,7 @@ def _restore_spending(tx: Tx, inv: RowMapping, day: dt.date, ref: str) -> None:
         if c["invoice_id"] == inv["id"] and c["status"] == "used" and live:
             tx.repo.update_coupon(c["id"], status="open", invoice_id=None, applied=None,
                                   forfeited=None)
+            tx.repo.journal(day, "coupon_restore",
+                            journal.coupon_restore(awards.credit_account(tx, c["reason"]),
+                                                   c["applied"] or ZERO, c["forfeited"] or ZERO),
+                            ref, f"coupon:{c['id']}", inv["customer_id"])

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from patronage.adapters.db import tables as t
+from patronage.core.customers import status_problem
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.programs import (
     Award,
@@ -54,7 +55,8 @@ def to_program(p: ProgramIn) -> Program:
         filters=tuple(_filter(f) for f in p.filters),
         multipliers=tuple(
             Multiplier(name=m.name, currency_per_point=m.currency_per_point, effective=m.effective,
-                       expires=m.expires, transaction_types=tuple(m.transaction_types))
+                       expires=m.expires, transaction_types=tuple(m.transaction_types),
+                       whiteboard=m.whiteboard)
             for m in p.multipliers
         ),
         percent_tiers=tuple(Tier(x.up_to, x.percent) for x in p.percent_tiers),
@@ -68,6 +70,7 @@ def to_program(p: ProgramIn) -> Program:
                 price_group=a.price_group,
                 notify=Notify(tuple(a.notify.employees), a.notify.subscribers,
                               a.notify.letter_template) if a.notify else None,
+                whiteboard=a.whiteboard,
             )
             for a in p.awards
         ),
@@ -76,7 +79,7 @@ def to_program(p: ProgramIn) -> Program:
 
 def _filter(f: FilterIn) -> Filter:
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
-                              for k, v in f.model_dump(exclude={"whiteboard"}).items()}
+                              for k, v in f.model_dump().items()}
     return Filter(**values)
 
 
@@ -141,7 +144,13 @@ def set_program_status(tx: Tx, program_id: str, status: str) -> str:
 
 def put_customer(tx: Tx, body: Any) -> str:
     c: CustomerIn = parse(CustomerIn, body)
-    if tx.repo.customer(c.id) is None:
+    current = tx.repo.customer(c.id)
+    if c.status is not None:
+        problem = status_problem(c.status, tx.repo.status_codes(),
+                                 current["status"] if current is not None else None)
+        if problem is not None:
+            raise PatronageError("invalid", f"{problem.field}: {problem.message}", [problem])
+    if current is None:
         values = c.model_dump()
         values["name"] = values["name"] or c.id
     else:  # an update changes only what it names

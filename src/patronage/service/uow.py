@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -23,11 +24,47 @@ class Tx:
     user: str | None = None
 
 
+@dataclass
+class Rider:
+    """What an entry point adds to the units of work of one request (the REST API: that its
+    key is still live, and the request's audit row), so that a request is one transaction.
+    `check` runs first in the request's first unit of work or read; `write` runs last in
+    its first unit of work, before the commit, and `written` turns true once committed."""
+
+    check: Callable[[Tx], None] | None = None
+    write: Callable[[Tx], None] | None = None
+    checked: bool = False
+    written: bool = False
+
+    def first(self, tx: Tx) -> None:
+        if self.check is not None and not self.checked:
+            self.check(tx)
+            self.checked = True
+
+
+rider: ContextVar[Rider | None] = ContextVar("rider", default=None)
+
+
+def ride(tx: Tx) -> None:
+    """The request's check, if any, at the start of a unit of work or read."""
+    extra = rider.get()
+    if extra is not None:
+        extra.first(tx)
+
+
 @contextmanager
 def unit_of_work(engine: Engine, clock: Clock, day: dt.date | None = None,
                  user: str | None = None) -> Iterator[Tx]:
+    extra = rider.get()
     with engine.begin() as conn:  # commits on success, rolls back on any exception
-        yield Tx(Repository(conn), day or clock.today(), clock.now(), user)
+        tx = Tx(Repository(conn), day or clock.today(), clock.now(), user)
+        if extra is not None:
+            extra.first(tx)
+        yield tx
+        if extra is not None and extra.write is not None and not extra.written:
+            extra.write(tx)
+    if extra is not None and extra.write is not None:
+        extra.written = True
 
 
 @contextmanager
@@ -39,5 +76,7 @@ def bulk_unit_of_work(engine: Engine, clock: Clock, day: dt.date | None = None,
 
     with engine.begin() as conn:
         repo = BulkRepository(conn)
-        yield Tx(repo, day or clock.today(), clock.now(), user)
+        tx = Tx(repo, day or clock.today(), clock.now(), user)
+        ride(tx)
+        yield tx
         repo.flush()

@@ -67,6 +67,14 @@ class CustomerView:
     coupons: list[CouponView]
     notes: list[str]
     cards: list[tuple[str, bool]]
+    # the postal address and phone (core/customers.py CONTACT_FIELDS): letters, the console
+    phone: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,12 @@ class InvoiceView:
     points: int
     accrued: bool
     receipt_lines: list[tuple[str, Decimal]] = field(default_factory=list)
+    # The customer's balance right after the command, read in its own transaction, when
+    # the caller asked for it (`with_balance`): what a POS prints on the receipt.
+    balance: Balance | None = None
+    # Seed 003's "Total Earnable Loyalty Points": what the invoice earns once paid in full
+    # (its points once it has accrued). None where a fake or an import did not work it out.
+    points_earnable: int | None = None
 
 
 @dataclass(frozen=True)

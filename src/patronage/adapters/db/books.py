@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, RowMapping
 
 from patronage.adapters.db import tables as t
+from patronage.adapters.db.run_parts import CustomerRange, in_range
 from patronage.core.journal import Posting
 from patronage.core.lots import LotState
 from patronage.core.money import from_cents
@@ -284,9 +285,11 @@ class Books:
         self.conn.execute(update(t.credit_memos).where(t.credit_memos.c.id == memo_id)
                           .values(status=status))
 
-    def memos_expiring(self, day: dt.date) -> list[RowMapping]:
+    def memos_expiring(self, day: dt.date,
+                       within: CustomerRange | None = None) -> list[RowMapping]:
         m = t.credit_memos  # the ids by the (status, expires_on) index, then rows in id order
-        due = select(m.c.id).where(and_(m.c.status == "open", m.c.expires_on <= day))
+        due = select(m.c.id).where(and_(m.c.status == "open", m.c.expires_on <= day,
+                                        self._within(m.c.customer_id, within)))
         return self.all(select(m).where(m.c.id.in_(due)).order_by(m.c.id))
 
     def insert_coupon(self, values: dict[str, Any]) -> int:
@@ -299,9 +302,11 @@ class Books:
     def update_coupon(self, coupon_id: int, **values: Any) -> None:
         self.conn.execute(update(t.coupons).where(t.coupons.c.id == coupon_id).values(**values))
 
-    def coupons_expiring(self, day: dt.date) -> list[RowMapping]:
+    def coupons_expiring(self, day: dt.date,
+                         within: CustomerRange | None = None) -> list[RowMapping]:
         c = t.coupons
-        return self.all(select(c).where(and_(c.c.status == "open", c.c.expires_on <= day)))
+        return self.all(select(c).where(and_(c.c.status == "open", c.c.expires_on <= day,
+                                             self._within(c.c.customer_id, within))))
 
     # --- journal, outbox, events -----------------------------------------------------------
     def journal(self, day: dt.date, kind: str, postings: list[Posting], memo: str,
@@ -350,26 +355,37 @@ class Books:
         self.conn.execute(update(t.maintenance_runs).where(t.maintenance_runs.c.id == run_id)
                           .values(summary=summary))
 
-    def lots_expiring(self, day: dt.date) -> list[RowMapping]:
+    def _within(self, column: Any, within: CustomerRange | None) -> Any:
+        """The daily run split by customer range (adapters/db/run_parts.py): only the
+        customers of `within` (None: all)."""
+        return in_range(column, within, self.conn.dialect.name)
+
+    def lots_expiring(self, day: dt.date,
+                      within: CustomerRange | None = None) -> list[RowMapping]:
         lots = t.lots  # the ids by the partial index of live lots, then the rows in id order
-        due = select(lots.c.id).where(and_(LIVE, lots.c.expires_on <= day))
+        due = select(lots.c.id).where(and_(LIVE, lots.c.expires_on <= day,
+                                           self._within(lots.c.customer_id, within)))
         return self.all(select(lots).where(lots.c.id.in_(due)).order_by(lots.c.id))
 
-    def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
+    def enrollments_in_debt_with_lots_on(self, day: dt.date,
+                                         within: CustomerRange | None = None) -> list[int]:
         e, lots = t.enrollments, t.lots  # from the few in debt (a partial index), not all lots
         payable = select(lots.c.id).where(and_(
             lots.c.enrollment_id == e.c.id, LIVE, lots.c.available_on <= day,
             or_(lots.c.expires_on.is_(None), lots.c.expires_on > day))).exists()
-        stmt = select(e.c.id).where(and_(e.c.debt < literal_column("0"), payable)).order_by(e.c.id)
+        stmt = select(e.c.id).where(and_(e.c.debt < literal_column("0"), payable,
+                                         self._within(e.c.customer_id, within))).order_by(e.c.id)
         return [r[0] for r in self.conn.execute(stmt)]
 
-    def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
+    def enrollments_reaching(self, program_id: str, level: int, day: dt.date,
+                             within: CustomerRange | None = None) -> list[int]:
         """Open enrollments of a program whose available points on `day` reach `level`.
 
         Only those holding `level` points in any state can (held >= available + debt), so
         the lots summed are theirs alone, found by the index on (program_id, held)."""
         e, lots = t.enrollments, t.lots
-        holding = and_(e.c.program_id == program_id, e.c.held >= level, e.c.status == "open")
+        holding = and_(e.c.program_id == program_id, e.c.held >= level, e.c.status == "open",
+                       self._within(e.c.customer_id, within))
         avail = (
             select(lots.c.enrollment_id, func.sum(lots.c.remaining).label("pts"))
             .where(and_(lots.c.enrollment_id.in_(select(e.c.id).where(holding)), LIVE,
@@ -384,7 +400,10 @@ class Books:
         )
         return [r[0] for r in self.conn.execute(stmt)]
 
-    def enrollments_with_period_due(self, program_id: str, day: dt.date) -> list[RowMapping]:
+    def enrollments_with_period_due(self, program_id: str, day: dt.date,
+                                    within: CustomerRange | None = None) -> list[RowMapping]:
         e = t.enrollments
         return self.all(select(e).where(and_(e.c.program_id == program_id, e.c.status == "open",
-                                             e.c.period_end <= day)).order_by(e.c.id))
+                                             e.c.period_end <= day,
+                                             self._within(e.c.customer_id, within)))
+                        .order_by(e.c.id))

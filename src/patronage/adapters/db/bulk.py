@@ -44,6 +44,7 @@ from patronage.adapters.db.bulk_writer import (
     SlowPath,
     Writer,
 )
+from patronage.adapters.db.run_parts import CustomerRange
 from patronage.core.lots import LotState, state
 
 HORIZON = dt.timedelta(days=31)  # how far ahead the daily run's memos and coupons due are held
@@ -131,6 +132,7 @@ class BulkRepository(BulkDocuments):
         # what the daily run asks, as far as memory can answer it (see "the daily run's
         # questions"): by table, dropped with the rest of memory or by any SQL write there
         self.marks: dict[str, dict[Any, Any]] = {}
+        self.scope: CustomerRange | None = None  # the customers the marks below are of
         if not self.postgres:  # SQLite ids come from MAX(id): another writer may have moved it
             self._next_id.clear()
 
@@ -607,6 +609,8 @@ class BulkRepository(BulkDocuments):
     def _holding(self, marks: dict[Any, Any], owner: dict[str, Any]) -> None:
         """An entry of `owner`: it may be in debt now, or hold a level (to be judged again
         from today: its points moved)."""
+        if self.scope is not None and not self.scope.holds(owner["customer_id"]):
+            return  # the marks are of another range's customers
         for key, ids in marks.items():
             if key == "debtors":
                 if owner["debt"] < 0:
@@ -614,14 +618,22 @@ class BulkRepository(BulkDocuments):
             elif owner["program_id"] == key[1] and owner["held"] >= key[2]:
                 ids[owner["id"]] = dt.date.min
 
+    def _scoped(self, within: CustomerRange | None) -> None:
+        """The daily run split by customer range asks for one range per transaction: the
+        marks are loaded for that range's customers; asked for another, they go."""
+        if within != self.scope:
+            for table in ("enrollments", "credit_memos", "coupons"):
+                self.marks.pop(table, None)
+            self.scope = within
+
     def last_done_day(self) -> dt.date | None:
         return self._mark_of(  # type: ignore[no-any-return]
             "maintenance_days", "last", lambda: super(BulkRepository, self).last_done_day())
 
-    def lots_expiring(self, day: dt.date) -> list[Any]:
-        if day < self._floor(t.lots, LIVE):
+    def lots_expiring(self, day: dt.date, within: CustomerRange | None = None) -> list[Any]:
+        if day < self._floor(t.lots, LIVE):  # (of every customer's lots: still a floor)
             return []
-        rows = super().lots_expiring(day)
+        rows = super().lots_expiring(day, within)
         self.marks.get("lots", {}).pop("floor", None)  # they expire now: load it again
         self.warm(r["enrollment_id"] for r in rows)
         # as read under the owners' locks: a lot spent since the query is no longer held
@@ -638,7 +650,8 @@ class BulkRepository(BulkDocuments):
         if "due" not in marks or day > marks["due"][0]:
             horizon = day + HORIZON
             found = self._query(select(table).where(
-                and_(table.c.status == "open", table.c.expires_on <= horizon)))
+                and_(table.c.status == "open", table.c.expires_on <= horizon,
+                     self._within(table.c.customer_id, self.scope))))
             by_day: dict[dt.date, set[int]] = {}
             for r in found:
                 by_day.setdefault(r["expires_on"], set()).add(r["id"])
@@ -665,6 +678,8 @@ class BulkRepository(BulkDocuments):
                 self._among(table.c.id, ids), table.c.status == "open", table.c.expires_on <= day)
                 .order_by(table.c.id))
         rows.sort(key=lambda r: r["id"])
+        if self.scope is not None:
+            rows = [r for r in rows if self.scope.holds(r["customer_id"])]
         open_now = {r["id"] for r in rows}  # they stay until they are closed (expired)
         for d in past:  # any other is no longer open, or is due later now (and held there)
             held = by_day[d]
@@ -676,16 +691,21 @@ class BulkRepository(BulkDocuments):
                 del by_day[d]
         return rows
 
-    def memos_expiring(self, day: dt.date) -> list[Any]:
+    def memos_expiring(self, day: dt.date, within: CustomerRange | None = None) -> list[Any]:
+        self._scoped(within)
         return self._open_expiring(t.credit_memos, day)
 
-    def coupons_expiring(self, day: dt.date) -> list[Any]:
+    def coupons_expiring(self, day: dt.date, within: CustomerRange | None = None) -> list[Any]:
+        self._scoped(within)
         return self._open_expiring(t.coupons, day)
 
-    def enrollments_in_debt_with_lots_on(self, day: dt.date) -> list[int]:
+    def enrollments_in_debt_with_lots_on(self, day: dt.date,
+                                         within: CustomerRange | None = None) -> list[int]:
+        self._scoped(within)
         e = t.enrollments
         debtors: set[int] = self._mark_of("enrollments", "debtors", lambda: {
-            r["id"] for r in self._query(select(e.c.id).where(e.c.debt < literal_column("0")))})
+            r["id"] for r in self._query(select(e.c.id).where(
+                e.c.debt < literal_column("0"), self._within(e.c.customer_id, within)))})
         if not debtors:
             return []
         self.warm(sorted(debtors))
@@ -693,14 +713,18 @@ class BulkRepository(BulkDocuments):
         return [eid for eid in sorted(debtors) if eid in rows and rows[eid]["debt"] < 0
                 and any(state(x, day) == "available" for x in self.lots(eid))]
 
-    def enrollments_reaching(self, program_id: str, level: int, day: dt.date) -> list[int]:
+    def enrollments_reaching(self, program_id: str, level: int, day: dt.date,
+                             within: CustomerRange | None = None) -> list[int]:
         """Those holding the level in any state (held >= available + debt) are judged by
         L1; one that does not reach it waits until its next pending lot becomes available
         (before then, with no entry of its own, its available points cannot grow)."""
         def load() -> dict[int, dt.date]:  # each with the first day to judge it on
             e = t.enrollments
-            holding = and_(e.c.program_id == program_id, e.c.held >= level, e.c.status == "open")
+            holding = and_(e.c.program_id == program_id, e.c.held >= level, e.c.status == "open",
+                           self._within(e.c.customer_id, within))
             return {r["id"]: dt.date.min for r in self._query(select(e.c.id).where(holding))}
+
+        self._scoped(within)
 
         holders: dict[int, dt.date] = self._mark_of("enrollments", ("holders", program_id, level),
                                                     load)

@@ -89,6 +89,9 @@ class BulkDocuments(Repository):
         row = None if code is None else self._ref("status").get(code)
         return True if row is None else bool(row["include_in_loyalty"])
 
+    def status_codes(self) -> set[str]:
+        return set(self._ref("status"))
+
     def reason(self, code: str) -> Any:
         return self._ref("reason").get(code)
 

@@ -253,33 +253,67 @@ def store_credit_journal(conn: Connection, limit: int) -> list[tuple[Any, ...]]:
     ))
 
 
-def coupon_postings(conn: Connection) -> int:
-    """How many journal postings touch coupon liability: none means coupons are not
-    journalled in this shop at all."""
-    jp = t.journal_postings
-    return int(conn.execute(select(func.count()).where(jp.c.account == COUPON_LIABILITY))
-               .scalar() or 0)
+# The kinds of coupon entries by what they move (G1): the issue; the sale's settlement
+# (use and forfeit, and a void's restore of both, so only their sum is known from the row);
+# the end of an open coupon (expiry or cancel).
+COUPON_FAMILIES = {"coupon_issue": "issue", "coupon_use": "settlement",
+                   "coupon_forfeit": "settlement", "coupon_restore": "settlement",
+                   "coupon_expiry": "end", "coupon_cancel": "end"}
 
 
-def coupon_liability(conn: Connection, limit: int) -> list[tuple[Any, ...]]:
-    """Per coupon reference (`coupon:<id>`), the journal's coupon liability (cents) against
-    the coupon's amount while it is open, 0 once used (applied and forfeited), expired or
-    cancelled. Rows: reference, customer, journal cents, expected cents, status, where
-    they differ."""
-    c, je = t.coupons, t.journal_entries
-    zero = _big(0)
-    owed = case((c.c.status == "open", _cents(c.c.amount)), else_=zero)
-    coupons = select((literal("coupon:") + cast(c.c.id, String)).label("ref"),
-                     c.c.customer_id.label("customer"), zero.label("journal"),
-                     owed.label("expected"), c.c.status.label("status"))
-    j = _journal(COUPON_LIABILITY, je.c.reference,
-                 customer=True).subquery("j")
-    journal = select(j.c.reference.label("ref"), j.c.customer, j.c.cents.label("journal"),
-                     zero.label("expected"), literal_column("NULL", String).label("status"))
-    both = union_all(journal, coupons).subquery("both")
-    jsum, esum = func.sum(both.c.journal), func.sum(both.c.expected)
+def coupon_journal(conn: Connection, limit: int) -> list[tuple[Any, ...]]:
+    """The journal's coupon liability (credits less debits, cents) against the coupons, per
+    coupon reference (`coupon:<id>`), in one pass over each:
+
+    - per family of kinds (`COUPON_FAMILIES`; any other kind is its own family, expected
+      0): issue +amount; settlement -amount once used (0 while open: a void restored it);
+      end -amount once expired or cancelled (`kind_bad`), for every coupon with journal
+      entries (one with none is a coupon closed before coupons were journalled);
+    - in all: the coupon's amount while it is open, 0 once used (applied and forfeited),
+      expired or cancelled (`owed_bad`, on one row of the coupon).
+
+    Rows where either fails: reference, family, customer, journal, expected, journal
+    total, owed (cents), status (none: no such coupon), kind_bad, owed_bad."""
+    c, je, jp = t.coupons, t.journal_entries, t.journal_postings
+    zero, one = _big(0), _big(1)
+    nothing = literal_column("NULL", String)
+    ref = literal("coupon:") + cast(c.c.id, String)
+    amount = _cents(c.c.amount)
+
+    def side(family: str, expected: Any, owed: Any, status: Any) -> Any:
+        return select(ref.label("ref"), literal(family).label("family"),
+                      c.c.customer_id.label("customer"), zero.label("journal"),
+                      expected.label("expected"), owed.label("owed"), status.label("status"),
+                      zero.label("entries"))
+
+    issued = side("issue", amount, case((c.c.status == "open", amount), else_=zero), c.c.status)
+    settled = side("settlement", case((c.c.status == "used", -amount), else_=zero), zero, nothing)
+    ended = side("end", case((c.c.status.in_(("expired", "cancelled")), -amount), else_=zero),
+                 zero, nothing)
+    family = case(*((je.c.kind == kind, literal(name)) for kind, name in COUPON_FAMILIES.items()),
+                  else_=je.c.kind)
+    journal = (select(je.c.reference, family, je.c.customer_id,
+                      _cents(jp.c.credit) - _cents(jp.c.debit), zero, zero, nothing, one)
+               .select_from(jp.join(je, je.c.id == jp.c.entry_id))
+               .where(jp.c.account == COUPON_LIABILITY))
+    both = union_all(issued, settled, ended, journal).subquery("both")
+    g = (select(both.c.ref, both.c.family, func.max(both.c.customer).label("customer"),
+                *(func.sum(both.c[name]).label(name)
+                  for name in ("journal", "expected", "owed", "entries")),
+                func.max(both.c.status).label("status"))
+         .group_by(both.c.ref, both.c.family).subquery("g"))
+    per_coupon = g.c.ref
+    w = select(g, *(func.sum(g.c[name]).over(partition_by=per_coupon).label(f"{name}_total")
+                    for name in ("journal", "owed", "entries")),
+               func.max(g.c.status).over(partition_by=per_coupon).label("coupon_status"),
+               func.row_number().over(partition_by=per_coupon, order_by=g.c.family).label("nth")
+               ).subquery("w")
+    kind_bad = and_(w.c.entries_total > 0, w.c.journal != w.c.expected)
+    owed_bad = and_(w.c.nth == 1, w.c.journal_total != w.c.owed_total)
     return _tuples(conn.execute(
-        select(both.c.ref, func.max(both.c.customer), jsum, esum, func.max(both.c.status))
-        .group_by(both.c.ref).having(jsum != esum)
-        .order_by(both.c.ref).limit(limit)
+        select(w.c.ref, w.c.family, w.c.customer, w.c.journal, w.c.expected, w.c.journal_total,
+               w.c.owed_total, w.c.coupon_status, case((kind_bad, one), else_=zero),
+               case((owed_bad, one), else_=zero))
+        .where(or_(kind_bad, owed_bad))
+        .order_by(w.c.ref, w.c.family).limit(limit)
     ))

@@ -93,6 +93,10 @@ class Repository(Books):
         row = self.one(select(t.statuses).where(t.statuses.c.code == code))
         return True if row is None else bool(row["include_in_loyalty"])
 
+    def status_codes(self) -> set[str]:
+        """The customer statuses the shop defines (empty: it defines none)."""
+        return set(self.conn.execute(select(t.statuses.c.code)).scalars())
+
     def reason(self, code: str) -> RowMapping | None:
         return self.one(select(t.reasons).where(t.reasons.c.code == code))
 
@@ -202,6 +206,7 @@ class Repository(Books):
                     name=r["name"] or "", currency_per_point=r["currency_per_point"],
                     effective=r["effective"], expires=r["expires"],
                     transaction_types=tuple(r["transaction_types"] or ()),
+                    whiteboard=r["whiteboard"],
                 )
                 for r in rates if r["method"] == "multiplier"
             ),
@@ -232,13 +237,14 @@ class Repository(Books):
             criteria["min_qty"] = None if f.min_qty is None else str(f.min_qty)
             self.conn.execute(insert(t.program_filters).values(
                 program_id=pid, position=i, name=f.name, effective=f.effective,
-                expires=f.expires, criteria=criteria,
+                expires=f.expires, criteria=criteria, whiteboard=f.whiteboard,
             ))
         for i, m in enumerate(p.multipliers):
             self.conn.execute(insert(t.program_rates).values(
                 program_id=pid, position=i, method="multiplier", name=m.name,
                 effective=m.effective, expires=m.expires,
                 transaction_types=list(m.transaction_types), currency_per_point=m.currency_per_point,
+                whiteboard=m.whiteboard,
             ))
         for i, tier in enumerate(p.percent_tiers, start=len(p.multipliers)):
             self.conn.execute(insert(t.program_rates).values(
@@ -249,7 +255,7 @@ class Repository(Books):
             self.conn.execute(insert(t.program_awards).values(
                 program_id=pid, position=i, name=a.name, effective=a.effective,
                 expires=a.expires, level=a.level, level_from=a.level_from, level_to=a.level_to,
-                actions=award_actions(a),
+                actions=award_actions(a), whiteboard=a.whiteboard,
             ))
 
     # --- enrollments -----------------------------------------------------------------------
@@ -283,7 +289,7 @@ def _filter(row: RowMapping) -> Filter:
     return Filter(
         name=row["name"], effective=row["effective"], expires=row["expires"],
         min_qty=None if c.get("min_qty") is None else Decimal(c["min_qty"]),
-        **{k: tuple(c.get(k) or ()) for k in FILTER_LISTS},
+        **{k: tuple(c.get(k) or ()) for k in FILTER_LISTS}, whiteboard=row["whiteboard"],
     )
 
 
@@ -315,4 +321,5 @@ def _award(row: RowMapping) -> Award:
         price_group=acts.get("price_group"),
         notify=Notify(tuple(nt.get("employees") or ()), bool(nt.get("subscribers")),
                       nt.get("letter_template")) if nt else None,
+        whiteboard=row["whiteboard"],
     )

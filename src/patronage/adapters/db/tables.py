@@ -103,6 +103,14 @@ customers = Table(
     Column("type", String(50)),
     Column("status", String(50)),
     Column("price_group", String(50)),
+    # 0008_contact_comments: the postal address and phone printed letters need
+    Column("phone", String(50)),
+    Column("address_line1", String(200)),
+    Column("address_line2", String(200)),
+    Column("city", String(100)),
+    Column("region", String(100)),
+    Column("postal_code", String(20)),
+    Column("country", String(100)),
     Index("ix_customers_name", "name"),
     Index("ix_customers_email", "email"),
 )
@@ -151,6 +159,7 @@ programs = Table(
     Column("redeem_as", String(10)),
     Column("report_in_sale_code", String(50)),
     Column("version", Integer, nullable=False, default=1),
+    Column("comments", Text),  # 0008_contact_comments: seed 001's "Comments"
 )
 
 program_filters = Table(
@@ -162,6 +171,7 @@ program_filters = Table(
     Column("effective", Date),
     Column("expires", Date),
     Column("criteria", JSON, nullable=False),
+    Column("whiteboard", Text),  # 0008_contact_comments: seed 001's notes on a filter
 )
 
 program_rates = Table(
@@ -177,6 +187,7 @@ program_rates = Table(
     Column("currency_per_point", ExactDecimal),
     Column("up_to", ExactDecimal),
     Column("percent", ExactDecimal),
+    Column("whiteboard", Text),  # 0008_contact_comments: notes on a multiplier
 )
 
 program_awards = Table(
@@ -191,6 +202,7 @@ program_awards = Table(
     Column("level_from", Integer),
     Column("level_to", Integer),
     Column("actions", JSON, nullable=False),
+    Column("whiteboard", Text),  # 0008_contact_comments: notes on an award
 )
 
 enrollments = Table(
@@ -420,6 +432,7 @@ coupons = Table(
     Column("applied", Money),
     Column("forfeited", Money),
     Index("ix_coupons_status_expires_on", "status", "expires_on"),  # 0004_ops
+    Column("reason", String(50)),  # 0007_manual_rewards: its journal account (G1); none: an award's
 )
 
 adjustments = Table(
@@ -504,4 +517,24 @@ maintenance_days = Table(
     metadata,
     Column("day", Date, primary_key=True),
     Column("run_id", Id, nullable=False),
+)
+
+manual_rewards = Table(  # 0007_manual_rewards: credit memos and coupons issued or cancelled by hand
+    "manual_rewards",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("external_id", String(100), unique=True),  # the caller's id: a repeat is one issue
+    Column("action", String(10), nullable=False),  # issue | cancel
+    Column("kind", String(20), nullable=False),  # credit_memo | coupon
+    Column("memo_id", Id, ForeignKey("credit_memos.id"), index=True),
+    Column("coupon_id", Id, ForeignKey("coupons.id"), index=True),
+    Column("customer_id", String(100), nullable=False, index=True),
+    Column("date", Date, nullable=False),
+    Column("amount", Money, nullable=False),  # issued, or the remaining amount cancelled
+    Column("reason", String(50)),
+    Column("expires_on", Date),
+    Column("note", Text),
+    Column("user", String(100)),
+    Column("body_hash", String(64)),
+    Column("recorded_at", DateTime, nullable=False),
 )

@@ -9,7 +9,7 @@ row, for `/metrics` and `/ready` in every process. Times are UTC wall-clock time
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Integer, String, Table, Text
 
 from patronage.adapters.db.tables import metadata
 
@@ -24,4 +24,24 @@ job_leases = Table(
     Column("last_duration_ms", BigInteger),  # of the last successful run
     Column("last_error", Text),
     Column("last_error_at", DateTime),
+)
+
+# The daily run split by customer range (migration 0007_run_parts): one row per day of a
+# run and range of customer ids. A worker claims a row (FOR UPDATE SKIP LOCKED on
+# PostgreSQL), runs that day for those customers and sets `done_at` in the same transaction,
+# so a part is done whole or not at all. Ranges are [first_customer, end_customer) in byte
+# order (COLLATE "C" on PostgreSQL, SQLite's own order); None is open-ended.
+run_parts = Table(
+    "run_parts",
+    metadata,
+    Column("run_id", BigInteger, primary_key=True),  # maintenance_runs.id
+    Column("day", Date, primary_key=True),
+    Column("part", Integer, primary_key=True),
+    Column("first_customer", String(100)),
+    Column("end_customer", String(100)),
+    Column("store_id", Integer),  # the store the run books to (resolved when planned)
+    Column("user", String(100)),
+    Column("done_at", DateTime),
+    Column("holder", String(200)),  # host:pid:nonce of the process that did it
+    Column("counts", JSON),  # what the part did, as run_day counts it
 )

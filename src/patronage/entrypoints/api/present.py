@@ -6,6 +6,7 @@ import base64
 import json
 from typing import Any
 
+from patronage.core.customers import CONTACT_FIELDS
 from patronage.core.errors import invalid
 from patronage.service.views import Balance, CustomerView, InvoiceView
 
@@ -24,7 +25,8 @@ def customer(v: CustomerView) -> dict[str, Any]:
     return {"id": v.id, "name": v.name, "email": v.email, "type": v.type, "status": v.status,
             "price_group": v.price_group, "balance": balance(v.balance),
             "credit_memos": v.credit_memos, "coupons": v.coupons, "notes": v.notes,
-            "cards": [{"number": n, "active": a} for n, a in v.cards]}
+            "cards": [{"number": n, "active": a} for n, a in v.cards],
+            **{name: getattr(v, name) for name in CONTACT_FIELDS}}
 
 
 def invoice(v: InvoiceView, after: Balance | None = None) -> dict[str, Any]:
@@ -35,6 +37,7 @@ def invoice(v: InvoiceView, after: Balance | None = None) -> dict[str, Any]:
     out["receipt_lines"] = [{"label": label, "amount": amount} for label, amount in
                             v.receipt_lines]
     out["balance"] = balance(after)
+    out["points_earnable"] = v.points_earnable
     return out
 
 

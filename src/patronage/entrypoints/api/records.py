@@ -110,14 +110,35 @@ def find_key(app: Patronage, token: str) -> ApiKey | None:
     return app.read(work)
 
 
+def key_live(tx: Tx, key_id: int) -> bool:
+    """Whether a key found earlier (and kept by the guard) is still not revoked."""
+    k = ta.api_keys
+    return tx.repo.one(select(k.c.id).where(and_(k.c.id == key_id,
+                                                 k.c.revoked_at.is_(None)))) is not None
+
+
 # --- audit ---------------------------------------------------------------------------------
 
 def audit(app: Patronage, key: ApiKey | None, method: str, path: str, status: int,
           idempotency_key: str | None) -> None:
     """Record one write request: which key, what, and how it was answered."""
-    app.run(lambda tx: tx.repo.conn.execute(insert(ta.api_requests).values(
+    app.run(lambda tx: audit_row(tx, key, method, path, status, idempotency_key))
+
+
+def audit_row(tx: Tx, key: ApiKey | None, method: str, path: str, status: int,
+              idempotency_key: str | None) -> int:
+    """The audit row, written in `tx`; its id."""
+    return int(tx.repo.conn.execute(insert(ta.api_requests).values(
         at=tx.now, key_id=key.id if key else None, key_name=key.name if key else None,
-        method=method, path=path[:500], status=status, idempotency_key=idempotency_key)))
+        method=method, path=path[:500], status=status, idempotency_key=idempotency_key)
+        .returning(ta.api_requests.c.id)).scalar_one())
+
+
+def correct_audit(app: Patronage, row_id: int, status: int) -> None:
+    """A request's audit row written with its command said the route's status; the answer
+    had another (the command's commit stands, something after it failed): say so."""
+    app.run(lambda tx: tx.repo.conn.execute(
+        update(ta.api_requests).where(ta.api_requests.c.id == row_id).values(status=status)))
 
 
 def audit_page(app: Patronage, limit: int, after: int | None) -> tuple[list[Any], Any]:

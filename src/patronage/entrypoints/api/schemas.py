@@ -51,6 +51,13 @@ class CustomerBody(Input):
     type: i.Code | None = None
     status: i.Code | None = None
     price_group: i.Code | None = None
+    phone: i.Phone = None
+    address_line1: i.AddressLine = None
+    address_line2: i.AddressLine = None
+    city: i.Place = None
+    region: i.Place = None
+    postal_code: i.PostalCode = None
+    country: i.Place = None
 
 
 class EnrollBody(Input):
@@ -225,6 +232,13 @@ class CustomerOut(CustomerSummary):
     coupons: list[CouponOut]
     notes: list[str]
     cards: list[CardOut]
+    phone: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
 
 
 class ReceiptLine(Out):
@@ -251,6 +265,9 @@ class InvoiceOut(Out):
     accrued: bool
     receipt_lines: list[ReceiptLine]
     balance: BalanceOut | None = None
+    points_earnable: int | None = Field(
+        default=None, description="what the invoice earns once paid in full (seed 003's "
+        "total earnable); equals points once it has accrued")
 
 
 class ReturnOut(Out):
@@ -277,6 +294,18 @@ class QuoteCredit(Out):
     max: Decimal
 
 
+class QuoteExplainLine(Out):
+    line: int
+    sku: str
+    amount: Decimal
+    earns: bool
+    filter: str | None = Field(description="the first filter the line matched")
+    reasons: list[str] = Field(description="why the line earns nothing; empty when it earns")
+    rate: str
+    points: int = Field(description="the line at the sale's rate on its own; the sale's "
+                        "points are worked out once on the sum")
+
+
 class QuoteOut(Out):
     points: int
     subtotal: Decimal
@@ -287,6 +316,17 @@ class QuoteOut(Out):
     rewards: QuoteRewards
     credit_memos: QuoteCredit
     program: str | None
+    points_earnable: int = Field(description="what the sale earns once paid in full (A5); "
+                                 "`points` is what posting it earns at once")
+    eligible_amount: Decimal
+    redeemed_rewards: Decimal = Field(description="the `redeem.rewards` applied, as posting it")
+    redeemed_points: int
+    credit_applied: Decimal
+    paid: Decimal = Field(description="the payments, redeemed rewards (as a tender) and credit")
+    amount_due: Decimal = Field(description="the total less what is paid: what is left to pay")
+    explain: list[QuoteExplainLine] | None = Field(
+        default=None, description="with ?explain=true: why each line earns what it does")
+    explain_notes: list[str] | None = None
 
 
 class EnrollmentOut(Out):
@@ -445,3 +485,46 @@ CouponPage = page_of(CouponOut, "CouponPage")
 RunPage = page_of(RunOut, "RunPage")
 DeliveryPage = page_of(DeliveryOut, "DeliveryPage")
 AuditPage = page_of(AuditOut, "AuditPage")
+
+
+# --- credit memos and coupons by hand (issue 21 item 7; service/rewards_manual.py) ---------
+
+class CreditMemoIssueBody(Input):
+    amount: i.Money = Field(description="above 0")
+    reason: i.Code | None = Field(default=None, description="one of the shop's reasons: its "
+                                  "account is debited (default loyalty_awards)")
+    expires: i.MaybeDate = Field(default=None, description="a date after the issue, or never")
+    expire_days: i.MaybeDays = Field(default=None, description="or days after the issue")
+    store: i.StoreId | None = Field(default=None, description="default the lowest active store")
+    note: i.Note | None = None
+    user: i.Id | None = None
+    date: dt.date | None = None
+    id: i.Id | None = Field(default=None, min_length=1,
+                            description="your id: the same body again issues once")
+
+
+class CouponIssueBody(Input):
+    amount: i.Money = Field(description="above 0: a pre-tax discount on the next sale")
+    reason: i.Code | None = Field(default=None, description="one of the shop's reasons: its "
+                                  "account is debited (default loyalty_awards)")
+    expires: i.MaybeDate = Field(default=None, description="a date after the issue, or never")
+    expire_days: i.MaybeDays = Field(default=None, description="or days after the issue")
+    note: i.Note | None = None
+    user: i.Id | None = None
+    date: dt.date | None = None
+    id: i.Id | None = Field(default=None, min_length=1,
+                            description="your id: the same body again issues once")
+
+
+class RewardCancelBody(Input):
+    note: i.Note | None = None
+    user: i.Id | None = None
+    date: dt.date | None = None
+
+
+class RewardOut(Out):
+    kind: Literal["credit_memo", "coupon"]
+    customer: str
+    credit_memo: CreditMemoOut | None = None
+    coupon: CouponOut | None = None
+    repeated: bool = False

@@ -34,6 +34,8 @@ class ApiSettings(BaseSettings):
     scheduler_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     daily_run_at: dt.time = Field(default=dt.time(0, 5),
                                   description="HH:MM in PATRONAGE_TIMEZONE")
+    daily_run_workers: int = Field(default=1, ge=1, le=64, description="processes that "
+                                   "work the daily run, split by customer range (PostgreSQL)")
     outbox_poll_seconds: float = Field(default=30.0, gt=0)
     purge_every_seconds: float = Field(default=600.0, gt=0)
     # monitoring: /ready and /metrics (entrypoints/api/metrics.py)

@@ -23,12 +23,13 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.engine import make_engine
@@ -38,7 +39,7 @@ from patronage.entrypoints.ops.files import read_customers, read_invoices
 from patronage.entrypoints.ops.progress import reporter
 from patronage.entrypoints.ops.readahead import reader
 from patronage.entrypoints.ops.scratch import is_postgres, scratch_url
-from patronage.service import bulk, check
+from patronage.service import bulk, check, maintenance
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
 
@@ -402,3 +403,149 @@ def _machine(database: str | None) -> dict[str, Any]:
             engine.dispose()
     return info
 
+
+
+# --- the daily run with 1, 2, 4 ... workers (`patronage bench --daily-workers 1,2,4`) ----------
+
+def run_daily_bench(customers: int, database: str, workers: list[int], quiet: bool = False,
+                    catch_up_days: int = 366) -> dict[str, Any]:
+    """The daily run split by customer range, timed with each number of `workers` (and
+    unsplit, as today) on the same data: the bench's shop and year imported once into a
+    scratch database of the PostgreSQL server, then, for each, a copy of that database
+    (`CREATE DATABASE ... TEMPLATE`) that runs the next day's run and then the run
+    `catch_up_days` later (366: a year, every lot of the import expired). Each figure's
+    ratio is to the 1-worker time; the runs' summaries and books must agree
+    (`same_results`)."""
+    if not is_postgres(database):
+        from patronage.core.errors import invalid
+
+        raise invalid("database", "--daily-workers measures processes on PostgreSQL: give "
+                      "--database postgresql://...")
+    parts = maintenance.parts_for(customers, max(workers))
+    with _databases(database, "bench_daily") as (base_url, copy_of):
+        engine = make_engine(base_url)
+        try:
+            upgrade(engine)
+            last = _daily_data(engine, customers, quiet)
+        finally:
+            engine.dispose()  # a template must have no connection
+        variants: list[int | None] = [None, *workers]
+        timings: dict[str, dict[str, Any]] = {}
+        seen: list[Any] = []
+        for n in variants:
+            name = "unsplit" if n is None else str(n)
+            say(quiet, f"bench: the daily run, {name} worker(s)")
+            with copy_of() as url:
+                timings[name], results = _daily_variant(url, last, n, parts, catch_up_days)
+            seen.append(results)
+    one = timings[str(workers[0])] if 1 not in workers else timings["1"]
+    for figures in timings.values():
+        for key in ("next_day", "catch_up"):
+            figures[f"{key}_ratio"] = round(figures[f"{key}_seconds"] / one[f"{key}_seconds"], 3)
+    return {"size": {"customers": customers, "parts_a_day": parts,
+                     "catch_up_days": catch_up_days},
+            "daily_workers": timings,
+            "same_results": all(r == seen[0] for r in seen),
+            "database": "postgresql", "machine": _machine(database)}
+
+
+def _daily_data(engine: Engine, customers: int, quiet: bool) -> dt.date:
+    """The bench's shop, customers and year of invoices, imported; the year's last day."""
+    import tempfile
+
+    app = _shop(engine, data.START)
+    ids = [f"C{i}" for i in range(customers)]
+    last = data.START + dt.timedelta(days=data.DAYS - 1)
+    with tempfile.TemporaryDirectory(prefix="patronage-bench-") as tmp:
+        files = Path(tmp) / "customers.csv", Path(tmp) / "invoices.csv"
+        data.write_customers(files[0], customers)
+        lines = data.write_invoices(files[1], data.invoice_rows("INV-", ids, customers, seed=2))
+        app.clock.set(last)  # type: ignore[attr-defined]
+        say(quiet, f"bench: importing {customers:,} customers and {lines:,} lines")
+        with reporter("customers", quiet) as progress:
+            bulk.import_customers(app, read_customers(files[0]), progress=progress,
+                                  total=customers)
+        with reporter("invoices", quiet) as progress:
+            bulk.import_invoices(app, reader("invoices", files[1]), progress=progress,
+                                 total=lines)
+    return last
+
+
+def _daily_variant(url: str, last: dt.date, workers: int | None, parts: int,
+                   catch_up_days: int) -> tuple[dict[str, Any], Any]:
+    """The next day's run and the catch-up run after it on `url`'s copy, unsplit (None) or
+    with `workers` processes: their seconds, and what they did (to compare)."""
+    from patronage.entrypoints.ops.daily_run import run_split
+
+    engine = make_engine(url)
+    try:
+        app = Patronage(engine, FixedClock(last), send_mail=False)
+        figures: dict[str, Any] = {}
+        summaries = []
+        for key, day in (("next_day", last + dt.timedelta(days=2)),
+                         ("catch_up", last + dt.timedelta(days=2 + catch_up_days))):
+            app.clock.set(day)  # type: ignore[attr-defined]
+            body = {"date": day}
+            if workers is None:
+                ran, seconds = timed(lambda b=body: app.run_maintenance(b).data)  # type: ignore[misc]
+            else:
+                ran, seconds = timed(lambda b=body: run_split(app, b, workers, parts))  # type: ignore[misc]
+            figures[f"{key}_seconds"] = round(seconds, 3)
+            summaries.append({k: v for k, v in ran.items() if k not in ("run", "parts", "mail")})
+        figures["lots_expired"] = summaries[1].get("lots_expired", 0)
+        return figures, (summaries, _fingerprint(engine))
+    finally:
+        engine.dispose()
+
+
+def _fingerprint(engine: Engine) -> dict[str, Any]:
+    """The books in totals that do not depend on ids or on which process wrote first."""
+    with engine.connect() as conn:
+        def grouped(table: sa.Table, key: str, value: str) -> dict[str, Any]:
+            return {str(k): (int(n), str(total)) for k, n, total in conn.execute(
+                sa.select(table.c[key], sa.func.count(), sa.func.sum(table.c[value]))
+                .group_by(table.c[key]))}
+
+        return {"ledger": grouped(t.ledger, "kind", "points"),
+                "lots": grouped(t.lots, "expires_on", "remaining"),
+                "memos": grouped(t.credit_memos, "status", "remaining"),
+                "coupons": grouped(t.coupons, "status", "amount"),
+                "postings": grouped(t.journal_postings, "account", "debit"),
+                "enrollments": grouped(t.enrollments, "program_id", "held"),
+                "days": _count(engine, t.maintenance_days)}
+
+
+@contextmanager
+def _databases(url: str, prefix: str) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """A new database on `url`'s server, and `copy_of()`: a context giving the URL of a new
+    copy of it (`CREATE DATABASE ... TEMPLATE`, a file copy: the template must have no
+    connection). Every one of them is dropped afterwards."""
+    import secrets
+
+    base = make_url(url).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{secrets.token_hex(5)}"
+
+    def made(new: str, template: str | None = None) -> str:
+        copy = f' TEMPLATE "{template}"' if template else ""
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{new}"{copy}')
+        return base.set(database=new).render_as_string(hide_password=False)
+
+    def dropped(old: str) -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+
+    @contextmanager
+    def copy_of() -> Iterator[str]:
+        copy = f"{name}_{secrets.token_hex(3)}"
+        try:
+            yield made(copy, name)
+        finally:
+            dropped(copy)
+
+    try:
+        yield made(name), copy_of
+    finally:
+        dropped(name)
+        admin.dispose()

@@ -95,7 +95,9 @@ def _import(kind: str, file: Path, database: str | None, on_error: str, batch: i
 def import_customers(file: Path, database: Database = None, on_error: OnError = "skip",
                      batch: Batch = BATCH, quiet: Quiet = False) -> None:
     """CSV: id,name,email,type,status,program,enrolled_on,card (the last three may be
-    blank). Adds or updates customers, enrolls them, gives them their card."""
+    blank), and optionally phone,address_line1,address_line2,city,region,postal_code,
+    country. Adds or updates customers, enrolls them, gives them their card; a status the
+    shop does not define is refused (when it defines any)."""
     _import("customers", file, database, on_error, batch, quiet)
 
 
@@ -143,12 +145,26 @@ def bench(
         "(a pair, each into a new database); the median pair is given [default: 3, 1 with "
         "--large]")] = None,
     quiet: Quiet = False,
+    daily_workers: Annotated[str | None, typer.Option(
+        "--daily-workers", help="Instead: the daily run split by customer range, timed with "
+        "each number of worker processes, e.g. 1,2,4, beside the unsplit run, on copies of "
+        "one imported shop (PostgreSQL: a scratch database, made and dropped)")] = None,
+    daily_days: Annotated[int, typer.Option(
+        "--daily-days", min=1, max=3660, help="With --daily-workers: the days the catch-up "
+        "run after the next day's run goes over (366: a year, every lot expired)")] = 366,
 ) -> None:
     """Measure: import lines/s against the storage limit, online posting, the daily run,
     balance lookups. Makes its own data in a scratch database; prints JSON."""
-    from patronage.entrypoints.ops.bench import run_bench
+    from patronage.entrypoints.ops.bench import run_bench, run_daily_bench
 
     size = 1_000_000 if large else customers
+    if daily_workers is not None:
+        counts = [int(n) for n in daily_workers.split(",") if n.strip().isdigit() and int(n)]
+        if not counts or len(counts) != len(daily_workers.split(",")):
+            fail("invalid", "--daily-workers: worker counts separated by commas, e.g. 1,2,4", 2)
+        guarded(lambda: typer.echo(json.dumps(
+            run_daily_bench(size, database or "", counts, quiet, daily_days), indent=2)))
+        return
     pairs = runs if runs is not None else 1 if large else 3
     guarded(lambda: typer.echo(json.dumps(run_bench(size, database, quiet=quiet, runs=pairs),
                                           indent=2)))

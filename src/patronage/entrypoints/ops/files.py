@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
 
+from patronage.core.customers import CONTACT_FIELDS
 from patronage.core.errors import PatronageError, Problem
 from patronage.service.documents import Doc, RowError
 
@@ -251,7 +252,8 @@ def read_payments(path: Path) -> Iterator[Doc]:
 
 
 def read_customers(path: Path) -> Iterator[Doc]:
-    for line_no, row, fault in rows(path, "customers", CUSTOMER_COLUMNS):
+    # the postal address and phone (core/customers.py) are optional columns, in any place
+    for line_no, row, fault in rows(path, "customers", CUSTOMER_COLUMNS + CONTACT_FIELDS):
         try:
             if fault is not None:
                 raise BadRow.whole(fault)
@@ -260,7 +262,8 @@ def read_customers(path: Path) -> Iterator[Doc]:
             yield _bad("customer", line_no, 1, err)
             continue
         body: dict[str, Any] = {k: row[k] for k in ("id", "name", "email", "type", "status",
-                                                     "program", "card") if k in row}
+                                                     "program", "card", *CONTACT_FIELDS)
+                                if k in row}
         if enrolled_on is not None:
             body["enrolled_on"] = enrolled_on
         yield Doc("customer", line_no, 1, enrolled_on, body, customer=row["id"],

@@ -10,14 +10,14 @@ blank value means "not set" (for `expires`: never).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from patronage.core.errors import Problem
+from patronage.core.errors import PatronageError, Problem
 
 LIST_SECTIONS = ("filters", "multipliers", "percent_tiers", "awards")
 COMMON = ("id", "name", "kind", "effective", "expires", "accrue_on", "cash_equivalent_only",
-          "start_date", "eligible_statuses")
+          "start_date", "eligible_statuses", "comments")
 BY_KIND: dict[str, tuple[str, ...]] = {
     "recurring": ("award_processing", "grace_days", "points_expire_days"),
     "program_end": ("enrollment_basis", "calendar_start", "duration_months"),
@@ -33,13 +33,14 @@ LISTS = {"eligible_statuses", "transaction_types", "stores", "job_types", "vendo
 ROWS: dict[str, tuple[str, ...]] = {
     "filters": ("name", "effective", "expires", "transaction_types", "stores", "job_types",
                 "vendors", "manufacturers", "product_lines", "sub_departments", "item_types",
-                "items", "exclude_item_types", "min_qty"),
-    "multipliers": ("name", "effective", "expires", "transaction_types", "currency_per_point"),
+                "items", "exclude_item_types", "min_qty", "whiteboard"),
+    "multipliers": ("name", "effective", "expires", "transaction_types", "currency_per_point",
+                    "whiteboard"),
     "percent_tiers": ("up_to", "percent"),
     "awards": ("name", "effective", "expires", "level", "level_from", "level_to",
                "credit_memo.amount", "credit_memo.expire_days", "credit_memo.reason",
                "coupon.amount", "coupon.expire_days", "price_group", "notify.employees",
-               "notify.subscribers", "notify.letter_template"),
+               "notify.subscribers", "notify.letter_template", "whiteboard"),
 }
 SECTIONS_BY_KIND = {
     "recurring": ("filters", "multipliers", "awards"),
@@ -201,16 +202,47 @@ def place(problems: Iterable[Problem], display: Mapping[str, Any]) -> dict[str, 
 def rows_of(form: Mapping[str, Any], section: str, fields: tuple[str, ...],
             checkboxes: set[str]) -> list[dict[str, Any]]:
     """Rows `section.N.field` of a simple list form; untouched blank rows are dropped."""
+    return [row for _, row in numbered_rows(form, section, fields, checkboxes)]
+
+
+def numbered_rows(form: Mapping[str, Any], section: str, fields: tuple[str, ...],
+                  checkboxes: set[str], keep_blank: bool = False
+                  ) -> list[tuple[int, dict[str, Any]]]:
+    """(N, row) for the rows `section.N.field` of a simple list form, as typed; untouched
+    blank rows are dropped unless `keep_blank` (to show the form again as it was)."""
     rows = []
     for i in _indices(form, section):
         row: dict[str, Any] = {}
         for f in fields:
             raw = form.get(f"{section}.{i}.{f}")
             row[f] = (raw == "on") if f in checkboxes else str(raw or "").strip()
-        if all(row[f] == "" for f in fields if f not in checkboxes):
+        if not keep_blank and all(row[f] == "" for f in fields if f not in checkboxes):
             continue
-        rows.append(row)
+        rows.append((i, row))
     return rows
+
+
+def errors_of(err: PatronageError, fields: Iterable[str],
+              rename: Callable[[str], str] | None = None) -> dict[str, list[str]]:
+    """A refusal's problems by the form field each belongs beside, for the `_macros.html`
+    field macros: `rename` turns a problem's field (the command's path, `stores.1.name`)
+    into the form's name for it; a problem whose field is not among `fields` (its longest
+    known prefix is used) goes under "", after the refusal's own message (see the
+    `form_errors` macro)."""
+    known = set(fields)
+    head = f"{err.code}: {err.message.removeprefix('Value error, ')}"
+    out: dict[str, list[str]] = {"": [head]}
+    for p in err.problems:
+        parts = (rename(p.field) if rename else p.field).split(".")
+        where = next((".".join(parts[:n]) for n in range(len(parts), 0, -1)
+                      if ".".join(parts[:n]) in known), "")
+        message = p.message.removeprefix("Value error, ")
+        if not where:
+            message = f"{p.field}: {message}" if p.field else message
+            if message in head:
+                continue
+        out.setdefault(where, []).append(message)
+    return out
 
 
 STAND_INS = {"id": "-", "name": "-", "effective": "2000-01-01"}

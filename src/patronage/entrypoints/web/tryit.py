@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from patronage.entrypoints.simulate import simulate
+from patronage.entrypoints.simulate import Session, simulate
+from patronage.entrypoints.simulate.database import patronage_session
 from patronage.entrypoints.simulate.source import YamlSyntaxError, read_yaml
-from patronage.service import reports
+from patronage.service import explaining, queries, reports
 from patronage.service.app import Patronage
 from patronage.service.setup import program_to_dict
+from patronage.service.uow import Tx
+
+EXPLAINED_INVOICES = 50  # the page explains the first invoices of the story, not thousands
 
 
 def shop_section(app: Patronage) -> dict[str, Any]:
@@ -72,14 +79,45 @@ def merged(text: str, app: Patronage, trying: str | None) -> str:
         + tail
 
 
-def run(text: str, app: Patronage, trying: str | None = None) -> tuple[int, list[str]]:
-    """Run the scenario; returns (exit code, the runner's lines)."""
+@dataclass
+class Tried:
+    """What a run gave: the exit code, the runner's lines, and each invoice of the story
+    explained as it stood at the end (issue 21 item 9: why it earned that)."""
+
+    code: int
+    lines: list[str]
+    invoices: list[dict[str, Any]] = field(default_factory=list)
+
+
+def explain_invoices(tx: Tx) -> list[dict[str, Any]]:
+    """The story's invoices, each with its figures and its lines explained."""
+    out = []
+    for inv in explaining.every_invoice(tx)[:EXPLAINED_INVOICES]:
+        customer = tx.repo.customer(inv["customer_id"]) if inv["customer_id"] else None
+        out.append({"invoice": queries.invoice_view(inv, explaining.points_earnable(tx, inv)),
+                    "status": customer["status"] if customer else None,
+                    **explaining.explain_invoice(tx, inv)})
+    return out
+
+
+def run(text: str, app: Patronage, trying: str | None = None) -> Tried:
+    """Run the scenario; the exit code, the runner's lines and the invoices explained."""
     lines: list[str] = []
+    invoices: list[dict[str, Any]] = []
+
+    @contextmanager
+    def explained(first_day: dt.date) -> Iterator[Session]:
+        with patronage_session(first_day) as session:
+            yield session
+            if isinstance(session.app, Patronage):  # read before the database is dropped
+                invoices.extend(session.app.read(explain_invoices))
+
     with tempfile.TemporaryDirectory(prefix="patronage-try-") as tmp:
         path = Path(tmp) / "scenario.yaml"
         path.write_text(merged(text, app, trying))
-        code = simulate([str(path)], None, out=lambda line: lines.append(str(line)))
-    return code, [line.replace(str(path), "scenario.yaml") for line in lines]
+        code = simulate([str(path)], None, out=lambda line: lines.append(str(line)),
+                        open_session=explained)
+    return Tried(code, [line.replace(str(path), "scenario.yaml") for line in lines], invoices)
 
 
 def sample(app: Patronage, program_id: str | None) -> str:

@@ -11,7 +11,6 @@ from patronage.entrypoints.api import schemas as s
 from patronage.entrypoints.api.deps import Cashier, Manager, Service
 from patronage.entrypoints.api.routes.customers import with_user
 from patronage.service import inputs as i
-from patronage.service.app import Patronage
 from patronage.service.views import Balance, InvoiceView
 
 router = APIRouter(prefix="/v1", tags=["point of sale"])
@@ -20,24 +19,23 @@ StoreQuery = Annotated[int | None, Query(ge=1, le=2_000_000_000,
                                          description="the store, when ids repeat across stores")]
 
 
-def after(svc: Patronage, customer: str | None) -> Balance | None:
-    return svc.balance(customer) if customer else None
-
-
-def answer(svc: Patronage, view: InvoiceView) -> dict[str, Any]:
-    return present.invoice(view, after(svc, view.customer))
+def answer(view: InvoiceView) -> dict[str, Any]:
+    """The invoice with the balance its command read in the same transaction."""
+    return present.invoice(view, view.balance)
 
 
 @router.post("/quotes", response_model=s.QuoteOut,
              summary="What a cart would earn and what can pay for it; changes nothing")
-def quote(body: s.QuoteBody, svc: Service, _: Cashier) -> Any:
+def quote(body: s.QuoteBody, svc: Service, _: Cashier,
+          explain: Annotated[bool, Query(description="say why each line earns what it "
+                                         "does")] = False) -> Any:
     data = body.model_dump(exclude_unset=True)
-    return svc.quote({**data, "id": data.get("id") or "quote"})
+    return svc.quote({**data, "id": data.get("id") or "quote"}, explain=explain)
 
 
 @router.post("/invoices", response_model=s.InvoiceOut, status_code=201)
 def post_invoice(body: i.InvoiceIn, svc: Service, _: Cashier) -> Any:
-    return answer(svc, svc.post_invoice(body))
+    return answer(svc.post_invoice(body, with_balance=True))
 
 
 @router.get("/invoices/{invoice_id}", response_model=s.InvoiceOut)
@@ -47,24 +45,22 @@ def get_invoice(invoice_id: InvoiceId, svc: Service, _: Cashier, store: StoreQue
 
 @router.post("/invoices/{invoice_id}/payments", response_model=s.InvoiceOut, status_code=201)
 def post_payment(invoice_id: InvoiceId, body: s.PaymentBody, svc: Service, _: Cashier) -> Any:
-    return answer(svc, svc.post_payment({**body.model_dump(exclude_unset=True),
-                                         "invoice": invoice_id}))
+    return answer(svc.post_payment({**body.model_dump(exclude_unset=True),
+                                    "invoice": invoice_id}, with_balance=True))
 
 
 @router.post("/returns", response_model=s.ReturnOut, status_code=201)
 def post_return(body: i.ReturnIn, svc: Service, _: Cashier) -> Any:
-    data = svc.post_return(body).data
-    customer = body.customer
-    if customer is None and body.invoice is not None:
-        customer = svc.invoice(body.invoice).customer
+    data = svc.post_return(body, with_balance=True).data
+    after = data.get("balance")  # read in the return's own transaction
     return {"id": data["return"], "amount": data["amount"], "points_taken": data["points_taken"],
-            "balance": present.balance(after(svc, customer))}
+            "balance": present.balance(after if isinstance(after, Balance) else None)}
 
 
 @router.post("/invoices/{invoice_id}/void", response_model=s.InvoiceOut)
 def void(invoice_id: InvoiceId, svc: Service, key: Manager, body: s.VoidBody | None = None) -> Any:
     data = with_user(body.model_dump(exclude_unset=True) if body else {}, key)
-    return answer(svc, svc.void_invoice({**data, "invoice": invoice_id}))
+    return answer(svc.void_invoice({**data, "invoice": invoice_id}, with_balance=True))
 
 
 @router.post("/invoices/{invoice_id}/convert", response_model=s.InvoiceOut,
@@ -72,4 +68,4 @@ def void(invoice_id: InvoiceId, svc: Service, key: Manager, body: s.VoidBody | N
 def convert(invoice_id: InvoiceId, svc: Service, _: Cashier,
             body: s.ConvertBody | None = None) -> Any:
     data = body.model_dump(exclude_unset=True) if body else {}
-    return answer(svc, svc.convert_layaway({**data, "invoice": invoice_id}))
+    return answer(svc.convert_layaway({**data, "invoice": invoice_id}, with_balance=True))

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from patronage.entrypoints.web.routes import (
+    adjust_file,
     bulk,
     customers,
+    invoices,
     messages,
     ops,
     programs,
     reports,
+    rewards,
     session,
     shop,
 )
 
 ROUTERS = [session.router, shop.router, programs.router, customers.router, bulk.router,
-           ops.router, messages.router, reports.router]
+           ops.router, messages.router, reports.router, invoices.router,
+           adjust_file.router, rewards.router]

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from patronage.core.customers import CONTACT_FIELDS, address_lines
 from patronage.core.errors import PatronageError, not_found
 from patronage.entrypoints.web.deps import (
     ConsoleDep,
@@ -59,7 +60,7 @@ def customers_add(user: Manager, form: Posted, c: ConsoleDep) -> Response:
 
 def _customer_body(form: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"id": str(form.get("id") or "").strip()}
-    for key in ("name", "email", "type", "status", "price_group"):
+    for key in ("name", "email", "type", "status", "price_group", *CONTACT_FIELDS):
         if key in form:
             value = str(form.get(key) or "").strip()
             body[key] = value or None
@@ -88,7 +89,8 @@ def customer_page(customer_id: str, request: Request, user: Viewer, c: ConsoleDe
                     "scales": {"y": {"beginAtZero": True}}}}
     return page(request, "customer.html", title=view.name or view.id, cust=view, ledger=ledger,
                 enrollments=enrollments, programs=programs, lists=lists, chart=chart,
-                as_of=as_of, url=_url(customer_id))
+                as_of=as_of, url=_url(customer_id),
+                address=address_lines({k: getattr(view, k) for k in CONTACT_FIELDS}))
 
 
 @router.post("/customers/{customer_id}/edit")

@@ -17,6 +17,7 @@ from patronage.entrypoints.web.deps import (
     redirect,
     refused,
 )
+from patronage.entrypoints.web.wording import run_summary
 from patronage.service import messaging, reports
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
@@ -24,7 +25,8 @@ router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 @router.get("/maintenance", response_class=HTMLResponse)
 def maintenance_page(request: Request, user: Manager, c: ConsoleDep) -> Response:
-    runs = c.facade.read(reports.maintenance_log)
+    runs = [r | {"said": run_summary(r["summary"] or {})}
+            for r in c.facade.read(reports.maintenance_log)]
     stores = c.facade.read(reports.shop_lists)["stores"]
     return page(request, "maintenance.html", title="Maintenance", runs=runs, stores=stores,
                 default_store=user.store_id)
@@ -38,9 +40,9 @@ def maintenance_run(user: Manager, form: Posted, c: ConsoleDep) -> Response:
         outcome = c.facade.run_maintenance(body)
     except PatronageError as err:
         return refused("/maintenance", err)
-    data = outcome.data
-    done = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data.items()
-                     if k not in ("days", "from", "to", "mail") and v)
     sent = messaging.send_outbox(c.facade.engine)
-    mail = f"; mail: {sent['sent']} sent" if sent.get("sent") else ""
-    return redirect("/maintenance", f"{outcome.message}" + (f": {done}" if done else "") + mail)
+    data = dict(outcome.data)
+    mail = dict(data.get("mail") or {})  # type: ignore[call-overload]
+    data["mail"] = {"sent": int(mail.get("sent") or 0) + int(sent.get("sent") or 0),
+                    "failed": int(sent.get("failed") or 0)}
+    return redirect("/maintenance", run_summary(data))

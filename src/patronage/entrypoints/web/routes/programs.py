@@ -156,6 +156,6 @@ async def try_run(program_id: str, request: Request, user: Manager, form: Posted
     upload = form.get("file")
     if upload is not None and not isinstance(upload, str) and upload.filename:
         text = (await upload.read()).decode("utf-8", errors="replace")
-    code, lines = await run_in_threadpool(tryit.run, text, c.facade, program_id)
+    result = await run_in_threadpool(tryit.run, text, c.facade, program_id)
     return page(request, "program_try.html", title="Try a program", program_id=program_id,
-                text=text, result={"code": code, "lines": lines})
+                text=text, result=result)

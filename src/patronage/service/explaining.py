@@ -1,0 +1,111 @@
+"""Why a cart or an invoice earns what it does, and what an unpaid one will earn (issue 21
+items 9 and 12): the customer, enrollment and lines read here, the reasons worked out by
+core/explain.py. Read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
+
+from patronage.adapters.db import tables as t
+from patronage.core.earning import Line, Sale
+from patronage.core.errors import not_found
+from patronage.core.explain import NEVER_EARNS, Accrual, Earner, SaleWhy, accrual, explain_sale
+from patronage.core.money import share
+from patronage.service.uow import Tx
+
+
+def earner(tx: Tx, customer_id: str | None, enrollment: RowMapping | None) -> Earner:
+    """What A1 asks of this customer in the program of `enrollment`."""
+    if customer_id is None:
+        return Earner(program=None, has_customer=False)
+    customer = tx.repo.customer(customer_id)
+    status = customer["status"] if customer else None
+    program = tx.repo.program(enrollment["program_id"]) if enrollment else None
+    return Earner(program=program, enrolled_on=enrollment["start_date"] if enrollment else None,
+                  status=status, status_included=tx.repo.status_included(status))
+
+
+def answer(why: SaleWhy, due: Accrual) -> dict[str, Any]:
+    """The `explain` and `explain_notes` of a quote or an invoice."""
+    notes = list(why.notes) + ([due.note] if due.note and why.points else [])
+    return {"explain": [x.to_json() for x in why.lines], "explain_notes": notes}
+
+
+def explain_cart(tx: Tx, customer_id: str | None, enrollment: RowMapping | None, sale: Sale,
+                 lines: Sequence[Line], loyalty_discount: Decimal, due: Accrual) -> dict[str, Any]:
+    return answer(explain_sale(earner(tx, customer_id, enrollment), sale, lines,
+                               loyalty_discount), due)
+
+
+def enrollment_of(tx: Tx, inv: RowMapping) -> RowMapping | None:
+    """The enrollment the invoice accrued in, else its customer's open one."""
+    if inv["enrollment_id"] is not None:
+        return tx.repo.enrollment(inv["enrollment_id"])
+    if inv["customer_id"] is not None:
+        return tx.repo.open_enrollment(inv["customer_id"])
+    return None
+
+
+def posted(tx: Tx, inv: RowMapping, enrollment: RowMapping | None
+           ) -> tuple[Earner, Sale, list[Line], list[Decimal], Accrual]:
+    """A posted invoice as core/explain.py reads it: its customer in `enrollment`, its lines
+    less what was returned, and its payments so far."""
+    who = earner(tx, inv["customer_id"], enrollment)
+    sale = Sale(date=inv["converted_on"] or inv["date"], type=inv["type"], store=inv["store_id"],
+                job_type=inv["job_type"])
+    rows = tx.repo.invoice_lines(inv["id"])
+    lines = [Line(sku=x["sku"], item_type=x["item_type"], qty=x["qty"], price=x["price"],
+                  discount=x["discount"], product_line=x["product_line"],
+                  sub_department=x["sub_department"], vendor=x["vendor"],
+                  manufacturer=x["manufacturer"]) for x in rows]
+    left = [x["amount"] - share(x["amount"], x["returned_qty"], x["qty"]) if x["returned_qty"]
+            else x["amount"] for x in rows]
+    tenders = [p["tender"] for p in tx.repo.payments_of(inv["id"])]
+    due = accrual(who.program, inv["paid"] + inv["returned_value"], inv["total"], tenders)
+    return who, sale, lines, left, due
+
+
+def explain_invoice(tx: Tx, inv: RowMapping) -> dict[str, Any]:
+    """A posted invoice explained with the program and the customer's status as they are
+    now; `points` is what the invoice earned (or will earn, once paid in full)."""
+    who, sale, lines, left, due = posted(tx, inv, enrollment_of(tx, inv))
+    why = explain_sale(who, sale, lines, inv["loyalty_discount"], left)
+    out = answer(why, due)
+    if inv["status"] == "voided":
+        out["explain_notes"].append("the invoice was voided: its points were reversed (R3)")
+    return out
+
+
+def points_earnable(tx: Tx, inv: RowMapping) -> int:
+    """Seed 003's "Total Earnable Loyalty Points": what the invoice earns once paid in full
+    (its points, when it has accrued; 0 when voided or when it never will)."""
+    if inv["accrued"]:
+        return int(inv["points"])
+    if inv["status"] != "posted" or inv["customer_id"] is None or inv["type"] in NEVER_EARNS:
+        return 0  # what a post answers for a walk-in sale: no more statements
+    enrollment = enrollment_of(tx, inv)
+    if enrollment is None:
+        return 0
+    who, sale, lines, left, due = posted(tx, inv, enrollment)
+    if not due.ever:
+        return 0
+    return explain_sale(who, sale, lines, inv["loyalty_discount"], left).points
+
+
+def every_invoice(tx: Tx) -> list[RowMapping]:
+    """Every invoice on the books, in posting order (the "try it" page's small test shop)."""
+    return tx.repo.all(select(t.invoices).order_by(t.invoices.c.id))
+
+
+def explain_by_id(tx: Tx, invoice_id: str, store: int | None = None) -> dict[str, Any]:
+    """`explain_invoice` of the invoice a POS knows by its id (the console's invoice page)."""
+    inv = tx.repo.find_invoice(invoice_id, store)
+    if inv is None:
+        raise not_found("invoice", invoice_id, "invoice")
+    return explain_invoice(tx, inv)

@@ -1,0 +1,49 @@
+"""What the console's browser tests share beyond `test_browser.py`'s fixtures: a SQLite
+file made with the facade (a shop, users of each role) and logging a tab in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from patronage.bootstrap import open_app
+from patronage.entrypoints.web import accounts
+from patronage.service.app import Patronage
+
+from .conftest import SHOP
+from .test_browser import PASSWORD, Day
+
+
+def shop_file(folder: Path, fill: Callable[[Patronage], Any]) -> str:
+    """A SQLite database in `folder` with the tests' shop, a cashier `carl`, a manager
+    `maria` (store 1) and an admin `ada`, then what `fill` adds."""
+    url = f"sqlite:///{folder / 'shop.db'}"
+    app = open_app(url)
+    app.configure_shop(SHOP)
+    for name, role, store in (("carl", "cashier", 1), ("maria", "manager", 1), ("ada", "admin", None)):
+        accounts.create_user(app.engine, name, role, PASSWORD, store)
+    fill(app)
+    app.engine.dispose()
+    return url
+
+
+def log_in(day: Day, name: str, target: str) -> None:
+    page = day.page
+    day.go(f"/login?next={target}")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{target}")
+
+
+def open_tab(browser: Any, server: str) -> Iterator[Day]:
+    """A tab as `test_browser.day` opens one (for a module's own `day` fixture): no console
+    error, no 404 nor 5xx allowed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    tab = Day(page, server)
+    yield tab
+    context.close()
+    assert tab.errors == [], tab.errors
