@@ -304,7 +304,7 @@ def test_expect_blocks_are_judged_too() -> None:
         "16: unknown key 'totl' for invoice I1",
         '17: points_liability: write money as a string, e.g. "25.00"',
         "18: outbox: write a whole number",
-        "19: unknown expect key 'customer' (use customers, invoices, journal, outbox)",
+        "19: unknown expect key 'customer' (use customers, invoices, journal, outbox, messages)",
     ]
 
 
@@ -332,13 +332,13 @@ def test_many_problems_are_all_reported_in_line_order() -> None:
         """) == [
         (
             "1: unknown key 'colour' (use one of name, currency, auto_maintenance, "
-            "allow_credit_for_gift_cards, stores, statuses, reasons, price_groups, employees, "
-            "subscribers)"
+            "allow_credit_for_gift_cards, programs_per_customer, stores, statuses, reasons, "
+            "price_groups, employees, subscribers)"
         ),
         "3: missing key 'name'",
         "6: missing key 'program'",
         "7: date 2017-01-01 is before the previous step's 2017-02-01: dates must never decrease",
-        "8: unknown key 'why' (use one of customer, user)",
+        "8: unknown key 'why' (use one of customer, program, user)",
         "9: unknown key 'extra' (use one of shop, programs, customers, timeline)",
     ]
 

@@ -118,6 +118,13 @@ class Program:
     percent_tiers: tuple[Tier, ...] = ()
     awards: tuple[Award, ...] = field(default=())
     comments: str | None = None  # seed 001's "Comments": for the staff, never for a rule
+    # issue 23 item 4 (docs/decisions.md, "Reminders"): days before a lot or a credit memo
+    # expires that its customer is emailed, largest first; empty: no reminders
+    remind_points_expiring_days: tuple[int, ...] = ()
+    remind_credit_expiring_days: tuple[int, ...] = ()
+    # issue 23 item 6 (R5 in docs/decisions.md): a return gives back its share of the points
+    # its invoice redeemed
+    return_restores_redemption: bool = False
 
     def in_effect(self, day: dt.date) -> bool:
         return in_effect(self.effective, self.expires, day)

@@ -238,6 +238,8 @@ def adjust(
                                                "expires,reason,user,allow_negative,id,date; "
                                                "applied whole or not at all")] = None,
     date: Day = None, database: Database = None,
+    program: Annotated[str | None, typer.Option(
+        help="E1 `many`: the program to adjust when the customer holds several")] = None,
 ) -> None:
     """Adjust a customer's points, or many from a CSV file (J5)."""
     if file is not None:
@@ -248,6 +250,8 @@ def adjust(
     body = {"customer": customer, "points": points, "set_balance": set_balance,
             "expires": day_of(expires), "reason": reason, "user": user,
             "allow_negative": allow_negative, "date": day_of(date)}
+    if program is not None:
+        body["program"] = program
     guarded(lambda: emit(facade(database).adjust(body).data))
 
 
@@ -296,9 +300,18 @@ def maintenance(
 
 
 @app.command()
-def balance(customer: str, as_of: Day = None, database: Database = None) -> None:
-    """A customer's balance as JSON."""
-    guarded(lambda: emit(facade(database).balance(customer, day_of(as_of))))
+def balance(customer: str, as_of: Day = None, database: Database = None,
+            program: Annotated[str | None, typer.Option(
+                help="E1 `many`: that program's balance")] = None,
+            programs: Annotated[bool, typer.Option(
+                "--programs", help="E1 `many`: a list, one balance per program")] = False,
+            ) -> None:
+    """A customer's balance as JSON (with several programs: the oldest enrollment's, or
+    `--program`'s; `--programs` lists each)."""
+    if programs:
+        guarded(lambda: emit(facade(database).balances(customer, day_of(as_of))))
+    else:
+        guarded(lambda: emit(facade(database).balance(customer, day_of(as_of), program)))
 
 
 @db_app.command("upgrade")

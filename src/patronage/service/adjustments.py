@@ -9,7 +9,7 @@ from sqlalchemy.engine import RowMapping
 
 from patronage.adapters.db import tables as t
 from patronage.core.errors import PatronageError, Problem, not_found
-from patronage.service import awards, ledger
+from patronage.service import awards, ledger, memberships
 from patronage.service.dates_window import check_date
 from patronage.service.enrollment import need_customer
 from patronage.service.inputs import AdjustIn, parse
@@ -52,7 +52,7 @@ def adjust(tx: Tx, body: Any) -> dict[str, Any]:
             if _differs(b, done):
                 raise conflict("adjustment", b.id)
             return _repeat(tx, b, done, day)
-    enrollment = tx.repo.open_enrollment(b.customer)
+    enrollment = memberships.named_enrollment(tx, b.customer, b.program, "program")
     if enrollment is None:
         raise PatronageError("not_enrolled", f"customer {b.customer!r} is not enrolled",
                              [Problem("customer", "has no open enrollment")])

@@ -26,6 +26,7 @@ from patronage.service import (
     maintenance,
     messaging,
     queries,
+    reports,
     returns,
     setup,
 )
@@ -176,8 +177,20 @@ class Patronage:
         return Outcome(f"processed {data['customers']} customer(s), {data['awards']} award(s)", data)
 
     # --- queries -------------------------------------------------------------------------
-    def balance(self, customer_id: str, as_of: dt.date | None = None) -> Balance:
-        return self.read(lambda tx: queries.balance(tx, customer_id, as_of), primary=True)
+    def balance(self, customer_id: str, as_of: dt.date | None = None,
+                program: str | None = None) -> Balance:
+        return self.read(lambda tx: queries.balance(tx, customer_id, as_of, program),
+                         primary=True)
+
+    def balance_by_program(self, customer_id: str, as_of: dt.date | None = None,
+                           program: str | None = None) -> tuple[Balance, list[Balance]]:
+        """E1: the customer's (or `program`'s) balance and each program's, in one read."""
+        return self.read(lambda tx: queries.balance_by_program(tx, customer_id, as_of, program),
+                         primary=True)
+
+    def balances(self, customer_id: str, as_of: dt.date | None = None) -> list[Balance]:
+        """E1 `many`: one balance per open enrollment, oldest first."""
+        return self.read(lambda tx: queries.balances(tx, customer_id, as_of), primary=True)
 
     def customer(self, customer_id: str, as_of: dt.date | None = None) -> CustomerView:
         return self.read(lambda tx: queries.customer(tx, customer_id, as_of), primary=True)
@@ -193,3 +206,7 @@ class Patronage:
 
     def outbox_count(self) -> int:
         return self.read(lambda tx: tx.repo.outbox_count(), primary=True)
+
+    def outbox_messages(self, limit: int = 10_000) -> list[dict[str, Any]]:
+        """The outbox's messages, oldest first (a scenario's `messages` check)."""
+        return self.read(lambda tx: reports.outbox(tx, limit=limit)[::-1], primary=True)

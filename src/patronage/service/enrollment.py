@@ -12,7 +12,7 @@ from patronage.adapters.db import tables as t
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.lots import state
 from patronage.core.programs import Program
-from patronage.service import awards, ledger
+from patronage.service import awards, ledger, memberships
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import (
     CardIn,
@@ -50,7 +50,11 @@ def enroll_one(tx: Tx, customer_id: str, program: Program, day: dt.date, close_c
             f"{'in effect' if program.in_effect(day) else 'not in effect'} on {day}",
             [Problem("program", "not open for enrollment on that date")],
         )
-    current = tx.repo.open_enrollment(customer_id)
+    if memberships.many(tx):  # E1 `many`: one open enrollment per program, the others stay
+        held = memberships.enrollments_for(tx, customer_id)
+        current = next((e for e in held if e["program_id"] == program.id), None)
+    else:
+        current = tx.repo.open_enrollment(customer_id)
     if current is not None and current["program_id"] == program.id:
         # E1: into the program the customer is in, nothing changes, close_current or not
         # (closing would forfeit every point only to enroll again)
@@ -114,7 +118,7 @@ def unenroll(tx: Tx, body: Any) -> str:
     b: UnenrollIn = parse(UnenrollIn, body)
     check_date(tx, b.date)
     need_customer(tx, b.customer, lock=True)
-    current = tx.repo.open_enrollment(b.customer)
+    current = memberships.named_enrollment(tx, b.customer, b.program, "program")
     if current is None:
         raise PatronageError("not_enrolled", f"customer {b.customer!r} is not enrolled",
                              [Problem("customer", "has no open enrollment")])
@@ -192,7 +196,9 @@ def mass_unenroll(tx: Tx, body: Any) -> dict[str, Any]:
     check_date(tx, b.date)
     day = b.date or tx.day
     ids = preview_mass_unenroll(tx, body)
-    out = _batch(tx, ids, lambda cid: unenroll(tx, {"customer": cid, "date": day, "user": b.user}))
+    leave = {"program": b.select.program} if b.select.program is not None else {}  # E1 `many`
+    out = _batch(tx, ids, lambda cid: unenroll(tx, {"customer": cid, "date": day, "user": b.user,
+                                                    **leave}))
     return {"unenrolled": len(out["done"]), "skipped": len(out["skipped"]),
             "failed": len(out["failed"]), "details": out}
 

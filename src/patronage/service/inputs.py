@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -193,6 +194,8 @@ class ShopIn(Input):
     currency: Code = Field(default="USD", min_length=3, max_length=3)
     auto_maintenance: bool = True  # read by the scenario runner only
     allow_credit_for_gift_cards: bool = False
+    # E1 (issue 21 item 1): left out, the shop keeps its setting ("one" when new)
+    programs_per_customer: Literal["one", "many"] | None = None
     stores: list[StoreIn] = []
     statuses: list[StatusIn] = []
     reasons: list[ReasonIn] = []
@@ -267,6 +270,16 @@ class AwardIn(Input):
     notify: NotifyAction | None = None
 
 
+def _days_before(value: tuple[int, ...]) -> tuple[int, ...]:
+    """Reminder days (issue 23 item 4): each once, largest first."""
+    return tuple(sorted(set(value), reverse=True))
+
+
+# days before an expiry that a reminder is sent: 1 to 10 years, at most 10 of them
+ReminderDays = Annotated[tuple[Annotated[int, Field(ge=1, le=3650)], ...],
+                         Field(max_length=10), AfterValidator(_days_before)]
+
+
 class ProgramIn(Input):
     id: Id = Field(min_length=1)
     name: Name = Field(min_length=1)
@@ -294,6 +307,9 @@ class ProgramIn(Input):
     multipliers: list[MultiplierIn] = []
     percent_tiers: list[TierIn] = []
     awards: list[AwardIn] = []
+    remind_points_expiring_days: ReminderDays = ()  # issue 23 item 4; empty: off
+    remind_credit_expiring_days: ReminderDays = ()
+    return_restores_redemption: bool = False  # issue 23 item 6 (R5)
 
 
 # --- customers, cards, enrollment ------------------------------------------------------
@@ -325,6 +341,7 @@ class EnrollIn(Input):
 
 class UnenrollIn(Input):
     customer: Id
+    program: Id | None = None  # with several programs (E1 `many`): which one to leave
     date: dt.date | None = None
     user: Id | None = None
 
@@ -383,6 +400,7 @@ class TenderIn(Input):
 
 
 class RedeemIn(Input):
+    program: Id | None = None  # with several points programs (E1 `many`): which one pays
     rewards: AmountOrAll | None = None
     credit_memos: AmountOrAll | None = None
 
@@ -444,6 +462,7 @@ class ConvertIn(Input):
 
 class AdjustIn(Input):
     customer: Id
+    program: Id | None = None  # with several programs (E1 `many`): which one to adjust
     points: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     set_balance: int | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     expires: dt.date | None = None
@@ -481,6 +500,9 @@ def body_hash(model: Any) -> str:
     """A document's digest, by which C5 tells a repeat from a conflict (the date is not
     part of it)."""
     data = model.model_dump(mode="json", exclude={"date"})
+    redeem = data.get("redeem")
+    if isinstance(redeem, dict) and redeem.get("program") is None:
+        redeem.pop("program", None)  # 0009_many_programs: a body without it hashes as before
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

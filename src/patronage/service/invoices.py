@@ -20,7 +20,7 @@ from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.explain import accrual
 from patronage.core.money import CENT, ZERO, fmt, share, whole_cent_step
 from patronage.core.programs import Program
-from patronage.service import awards, explaining, ledger
+from patronage.service import awards, explaining, ledger, memberships
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, body_hash, parse
 from patronage.service.uow import Tx
@@ -82,7 +82,7 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
             raise PatronageError("not_enrolled", "a sale with no customer cannot redeem",
                                  [Problem("customer", "required to redeem")])
         return co
-    co.enrollment = tx.repo.open_enrollment(b.customer)
+    co.enrollment = redeeming_enrollment(tx, b)
     co.program = tx.repo.program(co.enrollment["program_id"]) if co.enrollment else None
     gift = sum((x.amount for x in lines if x.item_type == "gift_card"), ZERO)
     if b.type not in NOT_SELLING:
@@ -118,6 +118,30 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
             co.memos.append((m, use))
             left -= use
     return co
+
+
+def redeeming_enrollment(tx: Tx, b: InvoiceIn) -> RowMapping | None:
+    """C2 with E1 `many`: the enrollment whose points pay, named by `redeem.program`, or the
+    customer's only points-bank one; several and none named is refused when rewards are
+    asked (a quote without them shows the oldest). With `one`: the open enrollment."""
+    if b.customer is None:
+        return None
+    if not memberships.many(tx):
+        return tx.repo.open_enrollment(b.customer)
+    named = b.redeem.program if b.redeem else None
+    asked = b.redeem is not None and b.redeem.rewards is not None
+    if named is None and not asked:
+        held = memberships.enrollments_for(tx, b.customer)
+        banks = [e for e in held if _is_bank(tx, e)]
+        first = banks or held
+        return first[0] if first else None
+    return memberships.named_enrollment(tx, b.customer, named, "redeem.program",
+                                        among=lambda e: _is_bank(tx, e))
+
+
+def _is_bank(tx: Tx, enrollment: RowMapping) -> bool:
+    program = tx.repo.program(enrollment["program_id"])
+    return program is not None and program.kind == "points_bank"
 
 
 def _plan_rewards(tx: Tx, co: Checkout, b: InvoiceIn, day: dt.date, gift: Decimal,
@@ -263,29 +287,56 @@ def remaining_amounts(lines: list[RowMapping]) -> list[tuple[Decimal, bool]]:
 
 
 def earning_program(tx: Tx, inv: RowMapping, day: dt.date) -> tuple[RowMapping, Program] | None:
-    """A1/A2: the enrollment and program this invoice earns in, or None."""
+    """A1/A2: the enrollment and program this invoice earns in, or None (with E1 `many`:
+    the first of `earning_programs`)."""
+    found = earning_programs(tx, inv, day)
+    return found[0] if found else None
+
+
+def earning_programs(tx: Tx, inv: RowMapping, day: dt.date) -> list[tuple[RowMapping, Program]]:
+    """A1/A2 for each of the customer's open enrollments (one, or E1 `many`): those this
+    invoice earns in, oldest first."""
     if inv["customer_id"] is None or inv["type"] in NEVER_EARNING_TYPES:
+        return []
+    out = []
+    for enrollment in memberships.enrollments_for(tx, inv["customer_id"]):
+        if enrollment["start_date"] > day:
+            continue
+        program = tx.repo.program(enrollment["program_id"])
+        if program is None or program.status == "draft" or not program.in_effect(day):
+            continue
+        if program.start_date is not None and inv["date"] < program.start_date:
+            continue
+        customer = tx.repo.customer(inv["customer_id"])
+        status = customer["status"] if customer else None
+        if program.eligible_statuses and status not in program.eligible_statuses:
+            continue
+        if not tx.repo.status_included(status):
+            continue
+        out.append((enrollment, program))
+    return out
+
+
+def accrual_day_of(tx: Tx, inv: RowMapping, program: Program, earn_day: dt.date,
+                   day: dt.date) -> dt.date | None:
+    """A5: the day the invoice's points accrue in `program`, None while they wait."""
+    if program.accrue_on != "paid_in_full":
+        return earn_day
+    if inv["paid"] + inv["returned_value"] < inv["total"]:
         return None
-    enrollment = tx.repo.open_enrollment(inv["customer_id"])
-    if enrollment is None or enrollment["start_date"] > day:
+    if program.cash_equivalent_only and any(
+        p["tender"] not in CASH_EQUIVALENTS for p in tx.repo.payments_of(inv["id"])
+    ):
         return None
-    program = tx.repo.program(enrollment["program_id"])
-    if program is None or program.status == "draft" or not program.in_effect(day):
-        return None
-    if program.start_date is not None and inv["date"] < program.start_date:
-        return None
-    customer = tx.repo.customer(inv["customer_id"])
-    status = customer["status"] if customer else None
-    if program.eligible_statuses and status not in program.eligible_statuses:
-        return None
-    if not tx.repo.status_included(status):
-        return None
-    return enrollment, program
+    return max(day, earn_day)
 
 
 def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
     """A5/A6: accrue an invoice's points once, when its accrual event has happened."""
     inv = tx.repo.invoice_by_pk(pk)
+    if inv is not None and inv["status"] == "posted" and memberships.many(tx):
+        accrue_each(tx, inv, day)  # E1 `many`: in each program, each when due
+        return
     if inv is None or inv["accrued"] or inv["status"] != "posted":
         return
     earn_day = inv["converted_on"] or inv["date"]
@@ -293,15 +344,9 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
     if found is None:
         return
     enrollment, program = found
-    accrual_day = earn_day
-    if program.accrue_on == "paid_in_full":
-        if inv["paid"] + inv["returned_value"] < inv["total"]:
-            return
-        if program.cash_equivalent_only and any(
-            p["tender"] not in CASH_EQUIVALENTS for p in tx.repo.payments_of(pk)
-        ):
-            return
-        accrual_day = max(day, earn_day)
+    accrual_day = accrual_day_of(tx, inv, program, earn_day, day)
+    if accrual_day is None:
+        return
     sale = Sale(date=earn_day, type=inv["type"], store=inv["store_id"], job_type=inv["job_type"])
     lines = tx.repo.invoice_lines(pk)
     flags, earning = [], []
@@ -335,6 +380,67 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
                               "date": accrual_day.isoformat()}, tx.now)
         if program.grace_days == 0:
             awards.check_recurring(tx, enrollment, program, accrual_day, inv["store_id"], "accrual")
+
+
+def accrue_each(tx: Tx, inv: RowMapping, day: dt.date) -> None:
+    """A5/A6 with E1 `many`: the invoice accrues once in each program it earns in, when
+    that program's accrual event has happened (paid_in_full is per program), as a share of
+    its own (`invoice_earnings`: lot, rate, eligible lines, points). The invoice's row
+    keeps the sum of the points and the oldest enrollment's share for the rest."""
+    earn_day = inv["converted_on"] or inv["date"]
+    done = {s["enrollment_id"] for s in tx.repo.invoice_earnings(inv["id"])}
+    sale = Sale(date=earn_day, type=inv["type"], store=inv["store_id"], job_type=inv["job_type"])
+    lines = tx.repo.invoice_lines(inv["id"])
+    kept = remaining_amounts(lines)
+    for enrollment, program in earning_programs(tx, inv, earn_day):
+        accrual_day = accrual_day_of(tx, inv, program, earn_day, day)
+        if enrollment["id"] in done or accrual_day is None:
+            continue
+        earning = [x["line_no"] for x in lines if line_eligible(program, sale, _stored_line(x))]
+        rate = rate_for(program, sale)
+        eligible = eligible_of([(amount, x["line_no"] in earning)
+                                for (amount, _), x in zip(kept, lines, strict=True)],
+                               inv["loyalty_discount"])
+        points = rate.points(eligible)
+        lot_id = None
+        if points > 0:
+            lot_id = ledger.accrue(tx, enrollment, program, points, accrual_day, invoice_id=inv["id"],
+                                   ref=f"invoice {inv['external_id']}")
+        tx.repo.insert_invoice_earning({
+            "invoice_id": inv["id"], "enrollment_id": enrollment["id"], "program_id": program.id,
+            "accrual_date": accrual_day, "points": points, "lot_id": lot_id,
+            "rate": rate.to_json(), "eligible_amount": eligible, "lines": earning})
+        if earning:
+            tx.repo.set_lines_eligible(inv["id"], earning)  # the union: any program's
+        if points > 0:
+            tx.repo.record_event("points.accrued", accrual_day, inv["customer_id"],
+                                 {"customer": inv["customer_id"], "invoice": inv["external_id"],
+                                  "points": points, "program": program.id,
+                                  "date": accrual_day.isoformat()}, tx.now)
+            if program.grace_days == 0:
+                awards.check_recurring(tx, enrollment, program, accrual_day, inv["store_id"],
+                                       "accrual")
+    sum_up_shares(tx, inv["id"])
+
+
+def sum_up_shares(tx: Tx, pk: int) -> None:
+    """The invoice row after its shares moved (E1 `many`): points are their sum; accrued
+    once any accrued; the rest (lot, rate, eligible amount) the oldest enrollment's."""
+    rows = tx.repo.invoice_earnings(pk)
+    if not rows:
+        return
+    first = rows[0]
+    tx.repo.update_invoice(pk, accrued=True, points=sum(int(r["points"]) for r in rows),
+                           accrual_date=min(r["accrual_date"] for r in rows),
+                           lot_id=first["lot_id"], enrollment_id=first["enrollment_id"],
+                           rate=first["rate"], eligible_amount=first["eligible_amount"])
+
+
+def _stored_line(x: RowMapping) -> Line:
+    return Line(sku=x["sku"], item_type=x["item_type"], qty=x["qty"], price=x["price"],
+                discount=x["discount"], product_line=x["product_line"],
+                sub_department=x["sub_department"], vendor=x["vendor"],
+                manufacturer=x["manufacturer"])
 
 
 def need_invoice(tx: Tx, external_id: str, store: int | None) -> RowMapping:
@@ -406,8 +512,14 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
     paid = sum((a for _, a in tenders), ZERO)
     due = accrual(co.program, paid, co.total, [t for t, _ in tenders])
     sale = Sale(date=day, type=b.type, store=b.store, job_type=b.job_type)
-    earnable, eligible = 0, ZERO
-    if b.customer is not None and co.program is not None and co.enrollment is not None:
+    earnable, eligible, now = 0, ZERO, 0
+    earned: list[dict[str, Any]] | None = None
+    if b.customer is not None and memberships.many(tx):  # E1 `many`: in each program
+        earned = _quote_each(tx, b, day, lines, co, tenders, sale)
+        earnable = sum(e["points_earnable"] for e in earned)
+        eligible = earned[0]["eligible_amount"] if earned else ZERO
+        now = sum(e["points"] for e in earned)
+    elif b.customer is not None and co.program is not None and co.enrollment is not None:
         inv = {"customer_id": b.customer, "type": b.type, "date": day, "converted_on": None}
         if earning_program(tx, inv, day) is not None and due.ever:  # type: ignore[arg-type]
             amounts = [(x.amount, line_eligible(co.program, sale, x)) for x in lines]
@@ -415,7 +527,8 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
             earnable = rate_for(co.program, sale).points(eligible)
     bal = ledger.balance(tx, co.enrollment, co.program, day)
     out = {
-        "points": earnable if due.now else 0, "points_earnable": earnable,
+        "points": (now if earned is not None else earnable if due.now else 0),
+        "points_earnable": earnable,
         "eligible_amount": eligible,
         "subtotal": co.subtotal, "tax": co.tax, "loyalty_discount": co.discount, "total": co.total,
         "redeemed_rewards": co.rewards, "redeemed_points": co.reward_points,
@@ -427,9 +540,29 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
                          if b.customer else ZERO, "max": co.credit_max},
         "program": co.program.id if co.program else None,
     }
+    if earned is not None:
+        out["earned"] = earned
     if explain:
         out.update(explaining.explain_cart(tx, b.customer, co.enrollment, sale, lines,
                                            co.discount, due))
+    return out
+
+
+def _quote_each(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line], co: Checkout,
+                tenders: list[tuple[str, Decimal]], sale: Sale) -> list[dict[str, Any]]:
+    """C1 with E1 `many`: what the cart earns in each program it would earn in."""
+    inv = {"customer_id": b.customer, "type": b.type, "date": day, "converted_on": None}
+    paid = sum((a for _, a in tenders), ZERO)
+    out = []
+    for _, program in earning_programs(tx, inv, day):  # type: ignore[arg-type]
+        due = accrual(program, paid, co.total, [t for t, _ in tenders])
+        if not due.ever:
+            continue
+        eligible = eligible_of([(x.amount, line_eligible(program, sale, x)) for x in lines],
+                               co.discount)
+        points = rate_for(program, sale).points(eligible)
+        out.append({"program": program.id, "points": points if due.now else 0,
+                    "points_earnable": points, "eligible_amount": eligible})
     return out
 
 

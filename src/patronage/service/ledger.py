@@ -18,10 +18,12 @@ from patronage.core.dates import add_days
 from patronage.core.lots import LotState, plan_debit, plan_payoff, replay_payoffs, state, use_order
 from patronage.core.money import whole_cent_step
 from patronage.core.programs import Program
+from patronage.service import memberships
 from patronage.service.uow import Tx
 from patronage.service.views import Balance, Expiring
 
-USED_KINDS = ("award", "award_cancel", "period_close", "redemption", "restore")
+USED_KINDS = ("award", "award_cancel", "period_close", "redemption", "restore",
+              "return_restore")  # R5: a return's share of a redemption given back
 
 
 def book_points(tx: Tx, program: Program, day: dt.date, kind: str, delta: int,
@@ -50,8 +52,11 @@ def book_points(tx: Tx, program: Program, day: dt.date, kind: str, delta: int,
 
 def _held(tx: Tx, program: Program, customer_id: str, enrollment_id: int | None) -> int:
     """An enrollment's outstanding points (the sum of its entries) as written so far."""
-    row = (tx.repo.enrollment(enrollment_id) if enrollment_id is not None
-           else tx.repo.open_enrollment(customer_id))
+    if enrollment_id is not None:
+        row = tx.repo.enrollment(enrollment_id)
+    else:  # the customer's open enrollment in that program (E1: one, or one of many)
+        row = next((e for e in memberships.enrollments_for(tx, customer_id)
+                    if e["program_id"] == program.id), None)
     if row is None or row["program_id"] != program.id:
         raise LookupError(f"no enrollment of {customer_id!r} in {program.id!r} to journal")
     return int(row["held"])

@@ -140,6 +140,7 @@ def shop(app: Patronage) -> dict[str, Any]:
             "currency": row["currency"] if row else "USD",
             "allow_credit_for_gift_cards": bool(row["allow_credit_for_gift_cards"]) if row
             else False,
+            "programs_per_customer": row["programs_per_customer"] if row else "one",
             "stores": [{"id": s["id"], "name": s["name"], "active": bool(s["active"])}
                        for s in stores],
         }

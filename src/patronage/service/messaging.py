@@ -33,7 +33,7 @@ from patronage.adapters.db.repository import Repository
 from patronage.adapters.smtp import SmtpMailer, SmtpSettings
 from patronage.core.customers import address_lines
 from patronage.core.money import fmt
-from patronage.service import ledger, plaintext
+from patronage.service import customer_links, ledger, plaintext
 from patronage.service.clock import SystemClock
 from patronage.service.enrollment import need_program
 from patronage.service.uow import Tx
@@ -81,12 +81,14 @@ def context(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
     """What a template sees: the message's payload plus the shop, customer and program."""
     repo = Repository(conn)
     payload = dict(row.get("payload") or {})
+    link = customer_links.letter_link(conn, row)  # before `conn` reads: see there
     customer = repo.customer(payload["customer"]) if payload.get("customer") else None
     program = repo.program(payload["program"]) if payload.get("program") else None
     shop = repo.shop()
     return {
         **payload,
         "message": row,
+        "customer_link": link,  # P4: the customer's own page, with PATRONAGE_PUBLIC_URL
         "shop": dict(shop) if shop else {"name": "Shop", "currency": "USD"},
         "customer": dict(customer) if customer else {"id": payload.get("customer"), "name": ""},
         "address": address_lines(dict(customer)) if customer else [],  # the postal block

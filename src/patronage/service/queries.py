@@ -11,18 +11,47 @@ from sqlalchemy.engine import RowMapping
 from patronage.adapters.db import tables as t
 from patronage.core.customers import CONTACT_FIELDS
 from patronage.core.errors import not_found
-from patronage.service import explaining, ledger
+from patronage.service import explaining, ledger, memberships
 from patronage.service.enrollment import need_customer
 from patronage.service.uow import Tx
-from patronage.service.views import Balance, CouponView, CreditMemoView, CustomerView, InvoiceView
+from patronage.service.views import (
+    Balance,
+    CouponView,
+    CreditMemoView,
+    CustomerView,
+    Earned,
+    InvoiceView,
+)
 
 
-def balance(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> Balance:
+def balance(tx: Tx, customer_id: str, as_of: dt.date | None = None,
+            program: str | None = None) -> Balance:
+    """The customer's balance: of the open enrollment (with E1 `many`, the oldest), or of
+    the one in `program` (`not_enrolled` when the customer is not in it)."""
     need_customer(tx, customer_id)
     day = as_of or tx.day
-    enrollment = tx.repo.open_enrollment(customer_id)
-    program = tx.repo.program(enrollment["program_id"]) if enrollment else None
-    return ledger.balance(tx, enrollment, program, day)
+    if program is not None:
+        enrollment = memberships.named_enrollment(tx, customer_id, program, "program")
+    else:
+        held = memberships.enrollments_for(tx, customer_id)
+        enrollment = held[0] if held else None
+    found = tx.repo.program(enrollment["program_id"]) if enrollment else None
+    return ledger.balance(tx, enrollment, found, day)
+
+
+def balance_by_program(tx: Tx, customer_id: str, as_of: dt.date | None = None,
+                       program: str | None = None) -> tuple[Balance, list[Balance]]:
+    """`balance` and `balances` read together (REST's balance answer, one transaction)."""
+    return balance(tx, customer_id, as_of, program), balances(tx, customer_id, as_of)
+
+
+def balances(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> list[Balance]:
+    """E1 `many` (seed 003's "balances broken down per Loyalty Program"): one balance per
+    open enrollment, oldest first (one or none with `one`)."""
+    need_customer(tx, customer_id)
+    day = as_of or tx.day
+    return [ledger.balance(tx, e, tx.repo.program(e["program_id"]), day)
+            for e in memberships.enrollments_for(tx, customer_id)]
 
 
 def find_customers(tx: Tx, text: str = "", limit: int = 50) -> list[dict[str, object]]:
@@ -51,10 +80,12 @@ def coupon_view(c: RowMapping) -> CouponView:
 
 def customer(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> CustomerView:
     row = need_customer(tx, customer_id)
+    each = balances(tx, customer_id, as_of)
     return CustomerView(
         id=row["id"], name=row["name"], email=row["email"], type=row["type"],
         status=row["status"], price_group=row["price_group"],
-        balance=balance(tx, customer_id, as_of),
+        balance=each[0] if each else ledger.balance(tx, None, None, as_of or tx.day),
+        balances=each,
         credit_memos=[memo_view(m) for m in tx.repo.memos(customer_id)],
         coupons=[coupon_view(c) for c in tx.repo.coupons(customer_id)],
         notes=tx.repo.notes(customer_id),
@@ -67,14 +98,27 @@ def invoice(tx: Tx, invoice_id: str, store: int | None = None) -> InvoiceView:
     inv = tx.repo.find_invoice(invoice_id, store)
     if inv is None:
         raise not_found("invoice", invoice_id, "invoice")
-    return invoice_view(inv, explaining.points_earnable(tx, inv))
+    return dataclasses.replace(invoice_view(inv, explaining.points_earnable(tx, inv)),
+                               earned=earned_by_program(tx, inv))
+
+
+def earned_by_program(tx: Tx, inv: RowMapping) -> list[Earned]:
+    """E1: the invoice's points per program: its shares (`many`), or its one enrollment."""
+    rows = tx.repo.invoice_earnings(inv["id"])
+    if rows:
+        return [Earned(r["program_id"], int(r["points"])) for r in rows]
+    if not inv["accrued"] or inv["enrollment_id"] is None:
+        return []
+    enrollment = tx.repo.enrollment(inv["enrollment_id"])
+    return [] if enrollment is None else [Earned(enrollment["program_id"], int(inv["points"]))]
 
 
 def invoice_by_pk(tx: Tx, pk: int, with_balance: bool = False) -> InvoiceView:
     inv = tx.repo.invoice_by_pk(pk)
     if inv is None:
         raise not_found("invoice", pk)
-    view = invoice_view(inv, explaining.points_earnable(tx, inv))
+    view = dataclasses.replace(invoice_view(inv, explaining.points_earnable(tx, inv)),
+                               earned=earned_by_program(tx, inv))
     if with_balance and view.customer is not None:
         return dataclasses.replace(view, balance=balance(tx, view.customer))
     return view

@@ -15,7 +15,7 @@ from patronage.core.earning import Line, Rate, Sale, line_eligible, rate_for
 from patronage.core.earning import eligible_amount as eligible_of
 from patronage.core.errors import PatronageError, Problem
 from patronage.core.money import ZERO, prorate, share
-from patronage.service import awards, ledger
+from patronage.service import awards, ledger, memberships, return_restore
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import ReturnIn, VoidIn, parse
 from patronage.service.invoices import (
@@ -25,6 +25,7 @@ from patronage.service.invoices import (
     need_invoice,
     not_voided,
     remaining_amounts,
+    sum_up_shares,
     try_accrue,
     validate_refs,
 )
@@ -33,15 +34,21 @@ from patronage.service.uow import Tx
 
 def take_back(tx: Tx, inv: RowMapping, new_points: int, day: dt.date, ref: str) -> int:
     """R1: take the points an invoice no longer earns; own lot first, then L2, then debt."""
-    diff = inv["points"] - new_points
-    if diff <= 0 or inv["enrollment_id"] is None:
+    return take_share_back(tx, inv["id"], inv["enrollment_id"], inv["lot_id"],
+                           inv["points"] - new_points, day, ref)
+
+
+def take_share_back(tx: Tx, invoice_id: int, enrollment_id: int | None, lot_id: int | None,
+                    diff: int, day: dt.date, ref: str) -> int:
+    """R1 in one enrollment: `diff` points, from the invoice's own lot first."""
+    if diff <= 0 or enrollment_id is None:
         return 0
-    enrollment = tx.repo.enrollment(inv["enrollment_id"])
+    enrollment = tx.repo.enrollment(enrollment_id)
     if enrollment is None or enrollment["status"] != "open":
         return 0  # the enrollment was closed and its points forfeited already
     program = tx.repo.program(enrollment["program_id"])
-    ledger.debit(tx, enrollment, diff, day, "reversal", first_lot=inv["lot_id"],
-                 invoice_id=inv["id"], ref=ref)
+    ledger.debit(tx, enrollment, diff, day, "reversal", first_lot=lot_id,
+                 invoice_id=invoice_id, ref=ref)
     if program is not None:
         ledger.book_points(tx, program, day, "reversal", -diff, enrollment["customer_id"], ref,
                            enrollment_id=enrollment["id"])
@@ -115,6 +122,13 @@ def _against_invoice(tx: Tx, b: ReturnIn,
         if left[x["line_no"]] != x["qty"] - x["returned_qty"]:
             tx.repo.set_returned_qty(inv["id"], x["line_no"], x["qty"] - left[x["line_no"]])
     tx.repo.update_invoice(inv["id"], returned_value=inv["returned_value"] + amount + tax)
+    return_restore.give_back(tx, inv, sum((x["amount"] for x in lines), ZERO), earlier,
+                             earlier + amount, day, f"return against {inv['external_id']}")
+    shares = tx.repo.invoice_earnings(inv["id"])
+    if shares:  # E1 `many`: each program's share on what is kept, then any still due (R4)
+        taken = _take_shares(tx, inv, shares, day, f"return against {inv['external_id']}")
+        try_accrue(tx, inv["id"], day)
+        return amount, taken, inv
     if not inv["accrued"]:
         try_accrue(tx, inv["id"], day)  # R4: what is kept may now be paid in full
         return amount, 0, inv
@@ -124,6 +138,31 @@ def _against_invoice(tx: Tx, b: ReturnIn,
     taken = take_back(tx, inv, new_points, day, f"return against {inv['external_id']}")
     tx.repo.update_invoice(inv["id"], points=new_points, eligible_amount=kept)
     return amount, taken, inv
+
+
+def _take_shares(tx: Tx, inv: RowMapping, shares: list[RowMapping], day: dt.date, ref: str,
+                 void: bool = False) -> int:
+    """R1/R3 for an invoice that earned in several programs: each share recomputed with
+    its own frozen rate and eligible lines on what is kept (0 for a void) and the
+    difference taken in its enrollment."""
+    lines = tx.repo.invoice_lines(inv["id"])
+    kept = remaining_amounts(lines)
+    taken = 0
+    for share_row in shares:
+        if void:
+            new_points, eligible = 0, ZERO
+        else:
+            own = set(share_row["lines"])
+            eligible = eligible_of([(amount, x["line_no"] in own)
+                                    for (amount, _), x in zip(kept, lines, strict=True)],
+                                   inv["loyalty_discount"])
+            new_points = Rate.from_json(share_row["rate"]).points(eligible)
+        taken += take_share_back(tx, inv["id"], share_row["enrollment_id"], share_row["lot_id"],
+                                 share_row["points"] - new_points, day, ref)
+        tx.repo.update_invoice_earning(inv["id"], share_row["enrollment_id"], points=new_points,
+                                       eligible_amount=eligible)
+    sum_up_shares(tx, inv["id"])
+    return taken
 
 
 def _without_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
@@ -138,19 +177,20 @@ def _without_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
                                  [Problem(f"lines.{i}.price", "required without invoice")])
         lines.append(Line(sku=r.sku, item_type=r.item_type, qty=r.qty, price=r.price))
     amount = sum((x.amount for x in lines), ZERO)
-    enrollment = tx.repo.open_enrollment(b.customer)
-    if enrollment is None:
-        return amount, 0
-    program = tx.repo.program(enrollment["program_id"])
-    if program is None or program.status == "draft":
-        return amount, 0
     sale = Sale(date=day, type="sale", store=b.store, job_type=None)
-    points = rate_for(program, sale).points(
-        eligible_of([(x.amount, line_eligible(program, sale, x)) for x in lines], ZERO))
-    if points > 0:
-        ledger.debit(tx, enrollment, points, day, "reversal", ref=f"return {b.id}")
-        ledger.book_points(tx, program, day, "reversal", -points, b.customer, f"return {b.id}")
-    return amount, points
+    taken = 0
+    for enrollment in memberships.enrollments_for(tx, b.customer):  # E1: one, or each of many
+        program = tx.repo.program(enrollment["program_id"])
+        if program is None or program.status == "draft":
+            continue
+        points = rate_for(program, sale).points(
+            eligible_of([(x.amount, line_eligible(program, sale, x)) for x in lines], ZERO))
+        if points > 0:
+            ledger.debit(tx, enrollment, points, day, "reversal", ref=f"return {b.id}")
+            ledger.book_points(tx, program, day, "reversal", -points, b.customer,
+                               f"return {b.id}", enrollment_id=enrollment["id"])
+        taken += points
+    return amount, taken
 
 
 def void_invoice(tx: Tx, body: Any) -> int:
@@ -162,18 +202,26 @@ def void_invoice(tx: Tx, body: Any) -> int:
         return int(inv["id"])  # C5: a void is known by its invoice
     ref = f"void of {inv['external_id']}"
     _restore_spending(tx, inv, day, ref)
-    if inv["lot_id"] is not None:
+    shares = tx.repo.invoice_earnings(inv["id"])  # E1 `many`: each program's share
+    for lot_id in [s["lot_id"] for s in shares] if shares else [inv["lot_id"]]:
+        if lot_id is None:
+            continue
         for award_id in dict.fromkeys(
-            e["award_id"] for e in tx.repo.entries(lot_id=inv["lot_id"], kind="award")
+            e["award_id"] for e in tx.repo.entries(lot_id=lot_id, kind="award")
         ):
             awards.cancel_if_unused(tx, award_id, day)
-    take_back(tx, inv, 0, day, ref)
+    if shares:
+        _take_shares(tx, inv, shares, day, ref, void=True)
+    else:
+        take_back(tx, inv, 0, day, ref)
     tx.repo.update_invoice(inv["id"], status="voided", voided_on=day, points=0)
     return int(inv["id"])
 
 
 def _restore_spending(tx: Tx, inv: RowMapping, day: dt.date, ref: str) -> None:
-    """R3: give back rewards, credit and coupons the invoice spent, unless expired since."""
+    """R3: give back rewards, credit and coupons the invoice spent, unless expired since
+    (redeemed points less what returns gave back already, R5)."""
+    returned = return_restore.given_back(tx, inv["id"])
     for e in tx.repo.entries(invoice_id=inv["id"], kind="redemption"):
         lot = tx.repo.lot(e["lot_id"]) if e["lot_id"] else None
         if lot is None or (lot["expires_on"] is not None and lot["expires_on"] <= day):
@@ -181,11 +229,14 @@ def _restore_spending(tx: Tx, inv: RowMapping, day: dt.date, ref: str) -> None:
         enrollment = tx.repo.enrollment(e["enrollment_id"])
         if enrollment is None or enrollment["status"] != "open":
             continue
-        tx.repo.entry(enrollment, day, "restore", -e["points"], e["lot_id"], tx.now,
+        points = -e["points"] - returned.get(e["lot_id"], 0)
+        if points <= 0:
+            continue
+        tx.repo.entry(enrollment, day, "restore", points, e["lot_id"], tx.now,
                       invoice_id=inv["id"], ref=ref)
         program = tx.repo.program(enrollment["program_id"])
         if program is not None:
-            ledger.book_points(tx, program, day, "restore", -e["points"], inv["customer_id"], ref,
+            ledger.book_points(tx, program, day, "restore", points, inv["customer_id"], ref,
                                counter=program.report_in_sale_code or "rewards_redeemed")
     for use in tx.repo.memo_uses_of_invoice(inv["id"]):
         memo = tx.repo.memo(use["memo_id"])

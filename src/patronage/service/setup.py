@@ -19,6 +19,7 @@ from patronage.core.programs import (
     Program,
     Tier,
 )
+from patronage.service import memberships
 from patronage.service.inputs import CustomerIn, FilterIn, ProgramIn, ShopIn, parse
 from patronage.service.uow import Tx
 
@@ -27,6 +28,8 @@ def configure_shop(tx: Tx, body: Any) -> str:
     shop: ShopIn = parse(ShopIn, body)
     tx.repo.save_shop({"name": shop.name, "currency": shop.currency,
                        "allow_credit_for_gift_cards": shop.allow_credit_for_gift_cards})
+    if shop.programs_per_customer is not None:
+        memberships.set_programs_per_customer(tx, shop.programs_per_customer)
     for s in shop.stores:
         tx.repo.upsert(t.stores, "id", {"id": s.id, "name": s.name or f"Store {s.id}",
                                         "active": s.active})

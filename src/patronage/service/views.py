@@ -67,6 +67,8 @@ class CustomerView:
     coupons: list[CouponView]
     notes: list[str]
     cards: list[tuple[str, bool]]
+    # E1 `many`: one balance per open enrollment, oldest first (`balance` is the first)
+    balances: list[Balance] = field(default_factory=list)
     # the postal address and phone (core/customers.py CONTACT_FIELDS): letters, the console
     phone: str | None = None
     address_line1: str | None = None
@@ -75,6 +77,14 @@ class CustomerView:
     region: str | None = None
     postal_code: str | None = None
     country: str | None = None
+
+
+@dataclass(frozen=True)
+class Earned:
+    """An invoice's points in one program (E1 `many`: one per program it earned in)."""
+
+    program: str
+    points: int
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,9 @@ class InvoiceView:
     # Seed 003's "Total Earnable Loyalty Points": what the invoice earns once paid in full
     # (its points once it has accrued). None where a fake or an import did not work it out.
     points_earnable: int | None = None
+    # E1: the points by program, oldest enrollment first (`points` is their sum); empty
+    # before the invoice accrues
+    earned: list[Earned] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ from patronage.service.app import Patronage
 from patronage.service.uow import Tx
 
 EVENT_TYPES = ("points.accrued", "points.expired", "award.granted", "credit_memo.issued",
-               "coupon.issued", "enrollment.changed")
+               "coupon.issued", "enrollment.changed",
+               "points.expiring", "credit_memo.expiring")  # issue 23 item 4: reminders
 SETTLE = dt.timedelta(seconds=60)
 LEASE = dt.timedelta(seconds=60)
 SECRET_PREFIX = "whsec_"

@@ -6,11 +6,12 @@ Reads and writes rows; holds no rules. Programs come back as the core's `Program
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import String, and_, delete, func, insert, literal, literal_column, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.books import Books, new_id
@@ -29,6 +30,12 @@ FILTER_LISTS = (
     "transaction_types", "stores", "job_types", "vendors", "manufacturers", "product_lines",
     "sub_departments", "item_types", "items", "exclude_item_types",
 )
+REMINDER_DAYS = ("remind_points_expiring_days", "remind_credit_expiring_days")  # JSON lists
+
+
+# Programs by engine and `programs` row (see `Repository._program`).
+_PROGRAMS: weakref.WeakKeyDictionary[Engine, dict[str, Program]] = \
+    weakref.WeakKeyDictionary()
 
 
 class Repository(Books):
@@ -183,6 +190,20 @@ class Repository(Books):
         return [self._program(r) for r in self.all(select(t.programs).order_by(t.programs.c.id))]
 
     def _program(self, row: RowMapping) -> Program:
+        """The program of a `programs` row. Its filters, rates and awards are read once per
+        process and version: `save_program` is their only writer and adds one to the
+        version each time, so a row read now with a version already seen (and the same
+        settings) has the same children, and the cached value is the answer."""
+        known = _PROGRAMS.setdefault(self.conn.engine, {})
+        key = repr(tuple(row.items()))  # its lists (statuses) are not hashable
+        program = known.get(key)
+        if program is None:
+            if len(known) >= 1000:  # programs are few; versions pile up over the years
+                known.clear()
+            program = known[key] = self._program_read(row)
+        return program
+
+    def _program_read(self, row: RowMapping) -> Program:
         pid = row["id"]
         filters = self.all(
             select(t.program_filters).where(t.program_filters.c.program_id == pid)
@@ -198,6 +219,8 @@ class Repository(Books):
         )
         settings = {k: row[k] for k in row if k != "version"}
         settings["eligible_statuses"] = tuple(row["eligible_statuses"] or ())
+        for days in REMINDER_DAYS:
+            settings[days] = tuple(row[days] or ())
         return Program(
             **settings,
             filters=tuple(_filter(f) for f in filters),
@@ -220,10 +243,13 @@ class Repository(Books):
     def save_program(self, p: Program) -> None:
         pid = p.id
         self._memo.clear()
+        _PROGRAMS.pop(self.conn.engine, None)
         for child in (t.program_filters, t.program_rates, t.program_awards):
             self.conn.execute(delete(child).where(child.c.program_id == pid))
         values = {c.name: getattr(p, c.name) for c in t.programs.columns if c.name != "version"}
         values["eligible_statuses"] = list(p.eligible_statuses)
+        for days in REMINDER_DAYS:
+            values[days] = list(getattr(p, days))
         existing = self.one(select(t.programs.c.version).where(t.programs.c.id == pid))
         if existing is None:
             self.conn.execute(insert(t.programs).values(**values, version=1))
@@ -265,6 +291,28 @@ class Repository(Books):
 
     def enrollment(self, enrollment_id: int) -> RowMapping | None:
         return self.one(select(t.enrollments).where(t.enrollments.c.id == enrollment_id))
+
+    # --- several programs per customer (0009_many_programs) ---------------------------------
+    def open_enrollments(self, customer_id: str) -> list[RowMapping]:
+        """Every open enrollment of the customer, oldest first (E1 with `many`)."""
+        e = t.enrollments
+        return self.all(select(e).where(and_(e.c.customer_id == customer_id,
+                                             e.c.status == "open")).order_by(e.c.id))
+
+    def invoice_earnings(self, invoice_id: int) -> list[RowMapping]:
+        """An invoice's shares, one per enrollment it earned in, in the order they accrued."""
+        x = t.invoice_earnings
+        return self.all(select(x).where(x.c.invoice_id == invoice_id)
+                        .order_by(x.c.enrollment_id))
+
+    def insert_invoice_earning(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.invoice_earnings).values(**values))
+
+    def update_invoice_earning(self, invoice_id: int, enrollment_id: int, **values: Any) -> None:
+        x = t.invoice_earnings
+        self.conn.execute(update(x).where(and_(x.c.invoice_id == invoice_id,
+                                               x.c.enrollment_id == enrollment_id))
+                          .values(**values))
 
     def insert_enrollment(self, customer_id: str, program_id: str, start: dt.date,
                           period: tuple[dt.date, dt.date] | None) -> int:

@@ -46,6 +46,9 @@ shop = Table(
     Column("currency", String(3), nullable=False, default="USD"),
     Column("allow_credit_for_gift_cards", Boolean, nullable=False, default=False),
     Column("first_activity", Date),
+    # 0009_many_programs: E1, "one" (seed 001) or "many" (seed 002, 003) open enrollments
+    Column("programs_per_customer", String(4), nullable=False, default="one",
+           server_default="one"),
 )
 
 stores = Table(
@@ -160,6 +163,10 @@ programs = Table(
     Column("report_in_sale_code", String(50)),
     Column("version", Integer, nullable=False, default=1),
     Column("comments", Text),  # 0008_contact_comments: seed 001's "Comments"
+    # 0011_reminders: reminder days (JSON lists of ints; null: none) and R5
+    Column("remind_points_expiring_days", JSON),
+    Column("remind_credit_expiring_days", JSON),
+    Column("return_restores_redemption", Boolean, nullable=False, default=False),
 )
 
 program_filters = Table(
@@ -260,6 +267,22 @@ invoices = Table(
     Index("ix_invoices_external_id", "external_id"),
 )
 
+# 0009_many_programs: with `programs_per_customer: many`, an invoice's share in each
+# enrollment it earns in (E1): what `invoices.points`, `lot_id`, `rate`... hold for one.
+invoice_earnings = Table(
+    "invoice_earnings",
+    metadata,
+    Column("invoice_id", Id, ForeignKey("invoices.id"), primary_key=True),
+    Column("enrollment_id", Id, ForeignKey("enrollments.id"), primary_key=True),
+    Column("program_id", String(100), nullable=False),
+    Column("accrual_date", Date, nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("lot_id", Id),
+    Column("rate", JSON, nullable=False),
+    Column("eligible_amount", Money, nullable=False),
+    Column("lines", JSON, nullable=False),  # the line numbers this program's filters let in
+)
+
 invoice_lines = Table(
     "invoice_lines",
     metadata,
@@ -350,7 +373,7 @@ ledger = Table(
     Column("customer_id", String(100), nullable=False),
     Column("date", Date, nullable=False),
     # accrual reversal adjustment award award_cancel period_close redemption restore
-    # expiry forfeit debt_payoff
+    # return_restore expiry forfeit debt_payoff
     Column("kind", String(20), nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("lot_id", Id),  # null: the enrollment's debt account (L5)

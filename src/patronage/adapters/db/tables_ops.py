@@ -45,3 +45,18 @@ run_parts = Table(
     Column("holder", String(200)),  # host:pid:nonce of the process that did it
     Column("counts", JSON),  # what the part did, as run_day counts it
 )
+
+# Expiry reminders queued by the daily run (migration 0011_reminders, issue 23 item 4): one
+# row per lot (`points`) or credit memo (`credit`) and threshold in days, written in the
+# transaction that queues the message, so a day run again or split in parts never queues a
+# reminder twice (the primary key refuses a second row).
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("kind", String(10), primary_key=True),  # points | credit
+    Column("subject_id", BigInteger, primary_key=True),  # lots.id or credit_memos.id
+    Column("days", Integer, primary_key=True),  # the program's threshold it was sent for
+    Column("customer_id", String(100), nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("queued_on", Date, nullable=False),  # the day of the daily run that queued it
+)

@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 import patronage
 from patronage.entrypoints.api import errors, metrics, schemas
 from patronage.entrypoints.api.guard import HEADER, Guard
-from patronage.entrypoints.api.routes import admin, customers, operations, pos, rewards
+from patronage.entrypoints.api.routes import admin, customers, links, operations, pos, rewards
 from patronage.entrypoints.api.settings import ApiSettings
 from patronage.entrypoints.render import to_jsonable
 from patronage.service.app import Patronage
@@ -109,7 +109,7 @@ def create_app(facade_or_url: Patronage | str | None = None, clock: Clock | None
         ok, body = metrics.readiness(facade, settings)
         return JSONResponse(to_jsonable(body), status_code=200 if ok else 503)
 
-    for module in (admin, customers, pos, operations, rewards):
+    for module in (admin, customers, pos, operations, rewards, links):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _docs(app)

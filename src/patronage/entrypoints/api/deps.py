@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
@@ -53,17 +53,19 @@ class Retrying:
         return retrying(value) if callable(value) else value
 
 
-def service(request: Request) -> Patronage:
+async def service(request: Request) -> Patronage:
+    """Async, as it does no I/O: FastAPI runs a plain `def` dependency in the thread pool,
+    a hop there and back for every request (this one and the role check below)."""
     return cast(Patronage, Retrying(request.app.state.facade))
 
 
 Service = Annotated[Patronage, Depends(service)]
 
 
-def require(role: str) -> Callable[..., ApiKey]:
-    def check(request: Request,
-              _credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                      Depends(bearer)] = None) -> ApiKey:
+def require(role: str) -> Callable[..., Awaitable[ApiKey]]:
+    async def check(request: Request,
+                    _credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                            Depends(bearer)] = None) -> ApiKey:
         key: ApiKey | None = getattr(request.state, "api_key", None)
         if key is None:
             raise ApiError(401, "unauthorized", "a valid API key is required "

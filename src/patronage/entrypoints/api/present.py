@@ -38,6 +38,7 @@ def invoice(v: InvoiceView, after: Balance | None = None) -> dict[str, Any]:
                             v.receipt_lines]
     out["balance"] = balance(after)
     out["points_earnable"] = v.points_earnable
+    out["earned"] = [{"program": e.program, "points": e.points} for e in v.earned]
     return out
 
 

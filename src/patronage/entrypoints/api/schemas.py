@@ -76,6 +76,7 @@ class AdjustBody(Input):
     allow_negative: bool = False
     date: dt.date | None = None
     id: i.Id | None = None
+    program: i.Id | None = None  # E1 `many`: which of the customer's programs
 
 
 class PaymentBody(Input):
@@ -176,6 +177,28 @@ class Expiring(Out):
     points: int
 
 
+class ProgramBalanceOut(Out):
+    """One enrollment's figures (E1 `many`: one per program the customer is in)."""
+
+    program: str | None
+    program_name: str | None
+    as_of: dt.date
+    pending: int
+    available: int
+    earned: int
+    adjusted: int
+    used: int
+    expired: int
+    forfeited: int
+    value: Decimal | None
+    expiring: list[Expiring]
+
+
+class EarnedOut(Out):
+    program: str
+    points: int
+
+
 class BalanceOut(Out):
     program: str | None
     program_name: str | None
@@ -189,6 +212,9 @@ class BalanceOut(Out):
     forfeited: int
     value: Decimal | None
     expiring: list[Expiring]
+    programs: list[ProgramBalanceOut] = Field(
+        default=[], description="E1: the balance of each program the customer is in, oldest "
+        "enrollment first; the figures above are the first's (or `?program=`'s)")
 
 
 class CreditMemoOut(Out):
@@ -268,6 +294,11 @@ class InvoiceOut(Out):
     points_earnable: int | None = Field(
         default=None, description="what the invoice earns once paid in full (seed 003's "
         "total earnable); equals points once it has accrued")
+    earned: list[EarnedOut] = Field(
+        default=[], description="E1: the points by program (`points` is their sum)")
+    customer_link: str | None = Field(  # issue 23 item 5
+        default=None, description="with `?link=true`: the customer's own page, for the "
+        "receipt (null without a customer or without PATRONAGE_PUBLIC_URL)")
 
 
 class ReturnOut(Out):
@@ -327,6 +358,8 @@ class QuoteOut(Out):
     explain: list[QuoteExplainLine] | None = Field(
         default=None, description="with ?explain=true: why each line earns what it does")
     explain_notes: list[str] | None = None
+    earned: list[dict[str, Any]] | None = Field(
+        default=None, description="E1 `many`: what the sale earns in each program")
 
 
 class EnrollmentOut(Out):
@@ -419,6 +452,8 @@ class ShopOut(Out):
     name: str
     currency: str
     allow_credit_for_gift_cards: bool
+    programs_per_customer: str = Field(default="one", description="E1: `one` open enrollment "
+                                       "per customer, or `many` (one per program)")
     stores: list[StoreOut]
 
 

@@ -20,6 +20,7 @@ from patronage.entrypoints.simulate.expect import (
     BALANCE_FIELDS,
     CUSTOMER_FIELDS,
     INVOICE_FIELDS,
+    MESSAGES,
     Field,
     ItemsOf,
     Kind,
@@ -27,7 +28,7 @@ from patronage.entrypoints.simulate.expect import (
 )
 from patronage.entrypoints.simulate.report import one_line
 from patronage.entrypoints.simulate.source import NodePath
-from patronage.service.views import CustomerView
+from patronage.service.views import Balance, CustomerView
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ def run_checks(app: Facade, body: Mapping[str, Any], as_of: dt.date) -> list[Che
             checks += _journal(app, value)
         elif section == "outbox":
             checks += _outbox(app, value)
+        elif section == "messages":
+            checks += _messages(app, value)
     return checks
 
 
@@ -64,13 +67,14 @@ def _customer(app: Facade, key: Any, figures: Mapping[str, Any], as_of: dt.date)
 
     def compare() -> list[Check]:
         view = app.customer(str(key), as_of=as_of)
+        figures_of = _named_balance(view, figures.get("program"))
         return [
             _compare(
                 path + (name,),
                 f"{subject} {name}",
                 CUSTOMER_FIELDS[name],
                 raw,
-                _customer_figure(view, name),
+                _customer_figure(view, name, figures_of),
             )
             for name, raw in figures.items()
         ]
@@ -78,9 +82,17 @@ def _customer(app: Facade, key: Any, figures: Mapping[str, Any], as_of: dt.date)
     return _read(path, subject, compare)
 
 
-def _customer_figure(view: CustomerView, name: str) -> Any:
+def _named_balance(view: CustomerView, program: Any) -> Balance:
+    """E1 `many`: a check's `program:` names the enrollment whose figures it checks (when
+    the customer is in it); otherwise the figures are the customer's balance (`one`: the
+    current enrollment; `many`: the oldest)."""
+    found = [b for b in view.balances if program is not None and b.program == str(program)]
+    return found[0] if found else view.balance
+
+
+def _customer_figure(view: CustomerView, name: str, figures_of: Balance) -> Any:
     if name in BALANCE_FIELDS or name == "program":
-        return getattr(view.balance, name)
+        return getattr(figures_of, name)
     if name == "notes_contain":
         return view.notes
     return getattr(view, name)  # price_group, credit_memos, coupons
@@ -124,6 +136,44 @@ def _outbox(app: Facade, raw: Any) -> list[Check]:
         ("outbox",),
         "outbox",
         lambda: [_compare(("outbox",), "outbox", "int", raw, app.outbox_count())],
+    )
+
+
+@dataclass(frozen=True)
+class Message:
+    """An outbox row as a `messages` check reads it: the row's own fields and its
+    payload's customer, expiry, days, points and amount."""
+
+    event: str
+    channel: str
+    recipient: str | None
+    subject: str | None
+    template: str | None
+    status: str
+    customer: str | None
+    expires: dt.date | None
+    days: int | None
+    points: int | None
+    amount: Decimal | None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Message:
+        payload = row.get("payload") or {}
+        expires = payload.get("expires")
+        amount = payload.get("amount")
+        return cls(row["event"], row["channel"], row.get("recipient"), row.get("subject"),
+                   row.get("template"), row["status"], payload.get("customer"),
+                   dt.date.fromisoformat(expires) if isinstance(expires, str) else None,
+                   payload.get("days"), payload.get("points"),
+                   Decimal(str(amount)) if amount is not None else None)
+
+
+def _messages(app: Facade, raw: Any) -> list[Check]:
+    return _read(
+        ("messages",),
+        "messages",
+        lambda: [_compare(("messages",), "messages", MESSAGES, raw,
+                          [Message.of(row) for row in app.outbox_messages()])],
     )
 
 

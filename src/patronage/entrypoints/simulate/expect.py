@@ -70,8 +70,24 @@ INVOICE_FIELDS: Mapping[str, Field] = {
     "status": "text",
     "eligible_amount": "money",
     "total": "money",
+    # E1 `many` (docs/decisions.md): the points by program, oldest enrollment first
+    "earned": ItemsOf("program share", {"program": "text", "points": "points"}),
 }
-SECTIONS = ("customers", "invoices", "journal", "outbox")
+MESSAGE_FIELDS: Mapping[str, Kind] = {  # docs/scenarios.md: the outbox message by message
+    "event": "text",
+    "channel": "text",
+    "recipient": "text",
+    "subject": "text",
+    "template": "text",
+    "status": "text",
+    "customer": "text",
+    "expires": "date",
+    "days": "int",
+    "points": "points",
+    "amount": "money",
+}
+MESSAGES = ItemsOf("message", MESSAGE_FIELDS)
+SECTIONS = ("customers", "invoices", "journal", "outbox", "messages")
 
 
 def expected(kind: Kind, raw: Any) -> Any:
@@ -108,7 +124,7 @@ Found = list[tuple[NodePath, str]]
 def expect_problems(body: Any) -> Found:
     """Every structure problem of one expect block, by path inside the block."""
     if not isinstance(body, Mapping):
-        return [((), "expect must be a mapping of customers, invoices, journal, outbox")]
+        return [((), f"expect must be a mapping of {', '.join(SECTIONS)}")]
     found: Found = []
     for section, value in body.items():
         path: NodePath = (section,)
@@ -120,6 +136,8 @@ def expect_problems(body: Any) -> Found:
             found += _journal(value, path)
         elif section == "outbox":
             found += _value("int", value, path)
+        elif section == "messages":
+            found += _items(value, path, MESSAGES)
         else:
             found.append((path, f"unknown expect key {section!r} (use {', '.join(SECTIONS)})"))
     return found

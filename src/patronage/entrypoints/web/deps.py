@@ -66,6 +66,7 @@ class ConsoleRoute(APIRoute):
             note: str | None = None
             try:
                 response = await handler(request)
+                note = getattr(request.state, "refusal", None)  # forms.refused_form
             except LoginRequired:
                 return login_redirect(request)
             except Forbidden as exc:

@@ -17,19 +17,23 @@ from patronage.core.errors import PatronageError, Problem
 
 LIST_SECTIONS = ("filters", "multipliers", "percent_tiers", "awards")
 COMMON = ("id", "name", "kind", "effective", "expires", "accrue_on", "cash_equivalent_only",
-          "start_date", "eligible_statuses", "comments")
+          "start_date", "eligible_statuses", "comments",
+          "remind_credit_expiring_days")  # issue 23 item 4
 BY_KIND: dict[str, tuple[str, ...]] = {
-    "recurring": ("award_processing", "grace_days", "points_expire_days"),
+    "recurring": ("award_processing", "grace_days", "points_expire_days",
+                  "remind_points_expiring_days"),
     "program_end": ("enrollment_basis", "calendar_start", "duration_months"),
     "points_bank": ("point_value", "grace_days", "points_expire_days", "may_pay_sales_tax",
-                    "may_pay_gift_cards", "redeem_as", "report_in_sale_code"),
+                    "may_pay_gift_cards", "redeem_as", "report_in_sale_code",
+                    "remind_points_expiring_days", "return_restores_redemption"),
 }
 ALL_FIELDS = COMMON + tuple(dict.fromkeys(f for fs in BY_KIND.values() for f in fs))
 BOOLS = {"cash_equivalent_only", "may_pay_sales_tax", "may_pay_gift_cards",
-         "notify.subscribers"}
+         "notify.subscribers", "return_restores_redemption"}
 LISTS = {"eligible_statuses", "transaction_types", "stores", "job_types", "vendors",
          "manufacturers", "product_lines", "sub_departments", "item_types", "items",
-         "exclude_item_types", "notify.employees"}
+         "exclude_item_types", "notify.employees",
+         "remind_points_expiring_days", "remind_credit_expiring_days"}
 ROWS: dict[str, tuple[str, ...]] = {
     "filters": ("name", "effective", "expires", "transaction_types", "stores", "job_types",
                 "vendors", "manufacturers", "product_lines", "sub_departments", "item_types",
@@ -268,3 +272,19 @@ def salvage(body: Mapping[str, Any], problems: Iterable[Problem]) -> tuple[dict[
         if 0 <= index < len(rows):
             rows.pop(index)
     return out, {section for section, _ in dropped_rows}
+
+
+def typed_of(form: Mapping[str, Any], fields: Iterable[str],
+             checkboxes: Iterable[str] = ()) -> dict[str, Any]:
+    """What was typed in a form of plain fields, kept as typed to show it again beside its
+    problems (a checkbox as ticked or not)."""
+    ticks = set(checkboxes)
+    return {f: (form.get(f) == "on") if f in ticks else str(form.get(f) or "") for f in fields}
+
+
+def refused_form(request: Any, err: PatronageError, fields: Iterable[str],
+                 rename: Callable[[str], str] | None = None) -> dict[str, list[str]]:
+    """`errors_of` for a refused form shown again, noting the refusal for the audit as a
+    flash message would have been (`deps.ConsoleRoute` records `request.state.refusal`)."""
+    request.state.refusal = f"error: {err.code}: {err.message}"
+    return errors_of(err, fields, rename)

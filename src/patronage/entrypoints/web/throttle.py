@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from patronage.adapters.db.engine import READ_ONLY
 from patronage.adapters.db.tables_web import web_login_throttle as th
 
 ACCOUNT, ADDRESS = "account", "address"
@@ -142,3 +143,25 @@ def succeeded(engine: Engine, name: str) -> None:
 def forget(conn: Connection, name: str) -> None:
     """Lift an account's lock (an admin set a new password)."""
     conn.execute(delete(th).where(and_(*_subject(ACCOUNT, name))))
+
+
+# --- the customer's own page (P6): links that open nothing, counted per address ------------
+LINK = "link"
+LIMITS[LINK] = 20  # a customer mistypes a link now and then; a guesser tries thousands
+
+
+def link_refused(engine: Engine, address: str, now: dt.datetime) -> Locked | None:
+    """The lock on `address` for bad links, if one holds now."""
+    with engine.connect() as conn:
+        conn.execution_options(**{READ_ONLY: True})  # a look: no write lock on SQLite
+        found = _locked(conn.execute(select(th).where(and_(*_subject(LINK, address))))
+                        .mappings().first(), LINK, now)
+        conn.rollback()
+    return found
+
+
+def link_failed(engine: Engine, address: str, now: dt.datetime) -> Locked | None:
+    """A link from `address` that opened nothing: count it; the lock it starts, if any."""
+    result: Locked | None = _retrying(
+        engine, lambda conn: _count(conn, LINK, address, _row(conn, LINK, address), now))
+    return result

@@ -18,6 +18,8 @@ router = APIRouter(prefix="/v1", tags=["customers"])
 CustomerId = Annotated[str, Path(min_length=1, max_length=100)]
 CardNumber = Annotated[str, Path(min_length=1, max_length=100)]
 AsOf = Annotated[dt.date | None, Query(description="balances as of this day (default today)")]
+ProgramQuery = Annotated[str | None, Query(max_length=100, description=(
+    "E1 `many`: the program whose balance (or enrollment) is meant"))]
 Limit = Annotated[int, Query(ge=1, le=500)]
 After = Annotated[str | None, Query(max_length=500, description="the `next` of the last page")]
 
@@ -78,8 +80,11 @@ def enroll(customer_id: CustomerId, body: s.EnrollBody, svc: Service, key: Manag
 @router.delete("/customers/{customer_id}/enrollment", response_model=s.EnrollmentOut)
 def unenroll(customer_id: CustomerId, svc: Service, key: Manager,
              date: Annotated[dt.date | None, Query()] = None,
-             user: Annotated[str | None, Query(max_length=100)] = None) -> Any:
+             user: Annotated[str | None, Query(max_length=100)] = None,
+             program: ProgramQuery = None) -> Any:
     body = with_user({"customer": customer_id, "date": date, "user": user}, key)
+    if program is not None:
+        body["program"] = program  # E1 `many`: which program to leave
     done = svc.unenroll(body)
     return {"message": done.message, "balance": present.balance(svc.balance(customer_id, date))}
 
@@ -112,8 +117,14 @@ def bulk_enrollment(body: s.BulkEnrollmentBody, svc: Service, key: Manager) -> A
 
 
 @router.get("/customers/{customer_id}/balance", response_model=s.BalanceOut)
-def balance(customer_id: CustomerId, svc: Service, _: Cashier, as_of: AsOf = None) -> Any:
-    return present.balance(svc.balance(customer_id, as_of))
+def balance(customer_id: CustomerId, svc: Service, _: Cashier, as_of: AsOf = None,
+            program: ProgramQuery = None) -> Any:
+    """E1: the top-level figures are of the customer's program (the oldest enrollment with
+    several, or `program`'s); `programs` lists each program's."""
+    top, each = svc.balance_by_program(customer_id, as_of, program)
+    return {**(present.balance(top) or {}),
+            "programs": [present.balance(b) for b in each
+                         if program is None or b.program == program]}
 
 
 @router.get("/customers/{customer_id}/ledger", response_model=s.LedgerPage)

@@ -10,6 +10,7 @@ from patronage.entrypoints.api import present
 from patronage.entrypoints.api import schemas as s
 from patronage.entrypoints.api.deps import Cashier, Manager, Service
 from patronage.entrypoints.api.routes.customers import with_user
+from patronage.entrypoints.api.routes.links import LinkQuery, with_link
 from patronage.service import inputs as i
 from patronage.service.views import Balance, InvoiceView
 
@@ -34,19 +35,22 @@ def quote(body: s.QuoteBody, svc: Service, _: Cashier,
 
 
 @router.post("/invoices", response_model=s.InvoiceOut, status_code=201)
-def post_invoice(body: i.InvoiceIn, svc: Service, _: Cashier) -> Any:
-    return answer(svc.post_invoice(body, with_balance=True))
+def post_invoice(body: i.InvoiceIn, svc: Service, _: Cashier, link: LinkQuery = False) -> Any:
+    return with_link(svc, answer(svc.post_invoice(body, with_balance=True)), link)
 
 
 @router.get("/invoices/{invoice_id}", response_model=s.InvoiceOut)
-def get_invoice(invoice_id: InvoiceId, svc: Service, _: Cashier, store: StoreQuery = None) -> Any:
-    return present.invoice(svc.invoice(invoice_id, store))
+def get_invoice(invoice_id: InvoiceId, svc: Service, _: Cashier, store: StoreQuery = None,
+                link: LinkQuery = False) -> Any:
+    return with_link(svc, present.invoice(svc.invoice(invoice_id, store)), link)
 
 
 @router.post("/invoices/{invoice_id}/payments", response_model=s.InvoiceOut, status_code=201)
-def post_payment(invoice_id: InvoiceId, body: s.PaymentBody, svc: Service, _: Cashier) -> Any:
-    return answer(svc.post_payment({**body.model_dump(exclude_unset=True),
-                                    "invoice": invoice_id}, with_balance=True))
+def post_payment(invoice_id: InvoiceId, body: s.PaymentBody, svc: Service, _: Cashier,
+                 link: LinkQuery = False) -> Any:
+    return with_link(svc, answer(svc.post_payment({**body.model_dump(exclude_unset=True),
+                                                   "invoice": invoice_id}, with_balance=True)),
+                     link)
 
 
 @router.post("/returns", response_model=s.ReturnOut, status_code=201)

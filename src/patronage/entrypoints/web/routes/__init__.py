@@ -19,3 +19,8 @@ from patronage.entrypoints.web.routes import (
 ROUTERS = [session.router, shop.router, programs.router, customers.router, bulk.router,
            ops.router, messages.router, reports.router, invoices.router,
            adjust_file.router, rewards.router]
+
+# the customer's own page (public, by signed link) and its links in the console (issue 23)
+from patronage.entrypoints.web.routes import links, me
+
+ROUTERS += [links.router, me.router]

@@ -19,10 +19,22 @@ from patronage.entrypoints.web.deps import (
     int_or_none,
     page,
 )
+from patronage.entrypoints.web.forms import refused_form
 from patronage.service import messaging, reports
 from patronage.service.app import Patronage
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
+MASS_FIELDS = ("mode", "program", "close_current", "date", "type", "status", "enrolled",
+               "program_filter", "purchased_since", "customers")
+AWARDS_FIELDS = ("program", "date", "store", "customers")
+
+
+def _mass_field(field: str) -> str:
+    """The form's name for a field of the mass commands (`select.program`: the filter)."""
+    if field.startswith("select."):
+        name = field.removeprefix("select.")
+        return "program_filter" if name == "program" else name
+    return field
 
 
 def _select(form: Any) -> dict[str, Any]:
@@ -57,6 +69,7 @@ def mass_run(request: Request, user: Manager, form: Posted, c: ConsoleDep) -> Re
     shown = {k: str(v) for k, v in form.items() if k not in ("csrf", "customers", "op")}
     op = str(form.get("op") or "preview")
     base: dict[str, Any] = {"select": _select(form), "user": user.name}
+    chosen = [str(x) for x in form.getlist("customers")]
     try:
         when = day(form.get("date"))
         if when is not None:
@@ -65,7 +78,6 @@ def mass_run(request: Request, user: Manager, form: Posted, c: ConsoleDep) -> Re
             base |= {"program": str(form.get("program") or ""),
                      "close_current": form.get("close_current") == "on"}
         if op == "run":
-            chosen = [str(x) for x in form.getlist("customers")]
             body = base | {"customers": chosen}
             outcome = c.facade.mass_enroll(body) if mode == "enroll" \
                 else c.facade.mass_unenroll(body)
@@ -74,9 +86,22 @@ def mass_run(request: Request, user: Manager, form: Posted, c: ConsoleDep) -> Re
         ids = c.facade.preview_mass_enroll(base) if mode == "enroll" \
             else c.facade.preview_mass_unenroll(base)
     except PatronageError as err:
-        return _mass_page(request, c.facade, form=shown, error=err, status_code=422)
+        errors = refused_form(request, err, MASS_FIELDS, _mass_field)
+        kept = _preview_kept(c.facade, mode, base) if op == "run" else {}
+        return _mass_page(request, c.facade, form=shown, errors=errors, status_code=422,
+                          chosen=set(chosen), **kept)
     rows = c.facade.read(lambda tx: reports.customers_by_ids(tx, ids))
     return _mass_page(request, c.facade, form=shown, preview=rows)
+
+
+def _preview_kept(app: Patronage, mode: str, base: dict[str, Any]) -> dict[str, Any]:
+    """A refused run keeps its preview, as ticked, when the selection still reads."""
+    try:
+        ids = app.preview_mass_enroll(base) if mode == "enroll" \
+            else app.preview_mass_unenroll(base)
+    except PatronageError:
+        return {}
+    return {"preview": app.read(lambda tx: reports.customers_by_ids(tx, ids))}
 
 
 @router.get("/awards", response_class=HTMLResponse)
@@ -119,6 +144,7 @@ def awards_run(request: Request, user: Manager, form: Posted, c: ConsoleDep) -> 
                                 message=outcome.message, letters=letters)
         preview = c.facade.preview_awards(body)
     except PatronageError as err:
-        return _awards_page(request, c.facade, form=shown, error=err, status_code=422)
+        return _awards_page(request, c.facade, form=shown, status_code=422,
+                            errors=refused_form(request, err, AWARDS_FIELDS))
     return _awards_page(request, c.facade, form=shown, preview=preview,
                         templates=messaging.template_names())

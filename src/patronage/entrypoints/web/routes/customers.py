@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from patronage.core.customers import CONTACT_FIELDS, address_lines
-from patronage.core.errors import PatronageError, not_found
+from patronage.core.errors import PatronageError, Problem, invalid, not_found
 from patronage.entrypoints.web.deps import (
     ConsoleDep,
     ConsoleRoute,
@@ -23,9 +23,23 @@ from patronage.entrypoints.web.deps import (
     redirect,
     refused,
 )
+from patronage.entrypoints.web.forms import refused_form, typed_of
 from patronage.service import reports
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
+DETAILS = ("name", "email", "type", "status", "price_group", *CONTACT_FIELDS)
+NEW_CUSTOMER = ("id", "name", "email", "type", "status")
+# the fields of each form on the customer's page, shown again as typed when refused
+FORMS: dict[str, tuple[str, ...]] = {
+    "edit": DETAILS,
+    "enroll": ("program", "date", "close_current"),
+    "unenroll": (),
+    "cards": ("number",),
+    "adjust": ("mode", "amount", "expires", "reason", "allow_negative"),
+}
+CHECKBOXES = ("close_current", "allow_negative")
+RENAMED = {"cards": {"add": "number"},
+           "adjust": {"points": "amount", "set_balance": "amount"}}
 
 
 def _url(customer_id: str) -> str:
@@ -43,24 +57,40 @@ def customers_find(request: Request, user: Viewer, c: ConsoleDep, q: str = "") -
     found = c.facade.read(lambda tx: reports.customers_by_ids(tx, ids))
     if len(found) == 1 and found[0]["id"] == q and not live:
         return redirect(_url(q))
-    template = "customers_results.html" if live else "customers.html"
-    return page(request, template, title="Customers", q=q, found=found,
-                inactive_card=card if card and not card["active"] else None)
+    if live:
+        return page(request, "customers_results.html", title="Customers", q=q, found=found,
+                    inactive_card=card if card and not card["active"] else None)
+    return _customers_page(request, c, q=q, found=found,
+                           inactive_card=card if card and not card["active"] else None)
 
 
-@router.post("/customers")
-def customers_add(user: Manager, form: Posted, c: ConsoleDep) -> Response:
+def _customers_page(request: Request, c: Any, status_code: int = 200, **ctx: Any) -> Response:
+    """The find page with the new-customer form (`typed` and `errors` when refused)."""
+    return page(request, "customers.html", status_code=status_code, title="Customers",
+                lists=c.facade.read(reports.shop_lists), typed=ctx.pop("typed", {}),
+                errors=ctx.pop("errors", {}), **ctx)
+
+
+@router.post("/customers", response_class=HTMLResponse)
+def customers_add(request: Request, user: Manager, form: Posted, c: ConsoleDep) -> Response:
+    """A new customer; an id already in use is refused (the details form on that
+    customer's page changes them), and a refused form comes back as typed."""
     body = _customer_body(form)
     try:
+        if body["id"] and c.facade.read(lambda tx: tx.repo.customer(body["id"])) is not None:
+            raise PatronageError("conflict", f"customer {body['id']} exists already",
+                                 [Problem("id", "taken: open that customer to change them")])
         c.facade.put_customer(body)
     except PatronageError as err:
-        return refused("/customers", err)
+        return _customers_page(request, c, 422, q="", found=[], inactive_card=None,
+                               typed=typed_of(form, NEW_CUSTOMER),
+                               errors=refused_form(request, err, NEW_CUSTOMER))
     return redirect(_url(body["id"]), f"customer {body['id']} saved")
 
 
 def _customer_body(form: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"id": str(form.get("id") or "").strip()}
-    for key in ("name", "email", "type", "status", "price_group", *CONTACT_FIELDS):
+    for key in DETAILS:
         if key in form:
             value = str(form.get(key) or "").strip()
             body[key] = value or None
@@ -73,10 +103,18 @@ def _customer_body(form: Any) -> dict[str, Any]:
 def customer_page(customer_id: str, request: Request, user: Viewer, c: ConsoleDep,
                   as_of: str = "") -> Response:
     try:
-        when = day(as_of)
-        view = c.facade.customer(customer_id, when)
+        return _customer_page(request, c, customer_id, as_of)
     except PatronageError as err:
         return refused("/customers", err)
+
+
+def _customer_page(request: Request, c: Any, customer_id: str, as_of: str = "",
+                   status_code: int = 200, failed: str = "", typed: Any = None,
+                   errors: Any = None) -> Response:
+    """The customer's page; `failed` names its refused form, shown again as `typed` with
+    each of the `errors` beside its field."""
+    when = day(as_of)
+    view = c.facade.customer(customer_id, when)
     ledger = c.facade.read(lambda tx: reports.customer_ledger(tx, customer_id))
     enrollments = c.facade.read(lambda tx: reports.enrollments_of(tx, customer_id))
     programs = c.facade.read(lambda tx: tx.repo.programs())
@@ -87,16 +125,19 @@ def customer_page(customer_id: str, request: Request, user: Viewer, c: ConsoleDe
                       "backgroundColor": "#d97706"}]},
         "options": {"plugins": {"legend": {"display": False}},
                     "scales": {"y": {"beginAtZero": True}}}}
-    return page(request, "customer.html", title=view.name or view.id, cust=view, ledger=ledger,
-                enrollments=enrollments, programs=programs, lists=lists, chart=chart,
-                as_of=as_of, url=_url(customer_id),
-                address=address_lines({k: getattr(view, k) for k in CONTACT_FIELDS}))
+    return page(request, "customer.html", status_code=status_code, title=view.name or view.id,
+                cust=view, ledger=ledger, enrollments=enrollments, programs=programs,
+                lists=lists, chart=chart, as_of=as_of, url=_url(customer_id),
+                address=address_lines({k: getattr(view, k) for k in CONTACT_FIELDS}),
+                failed=failed, typed=typed or {}, errors=errors or {})
 
 
 @router.post("/customers/{customer_id}/edit")
-def customer_edit(customer_id: str, user: Manager, form: Posted, c: ConsoleDep) -> Response:
+def customer_edit(customer_id: str, request: Request, user: Manager, form: Posted,
+                  c: ConsoleDep) -> Response:
     body = _customer_body(form) | {"id": customer_id}
-    return _do(customer_id, lambda: c.facade.put_customer(body).message)
+    return _do(request, c, customer_id, "edit", form,
+               lambda: c.facade.put_customer(body).message)
 
 
 @router.post("/customers/{customer_id}/enroll")
@@ -106,10 +147,10 @@ def customer_enroll(customer_id: str, request: Request, user: Manager, form: Pos
     confirming form carries the figures shown, so a balance that moved meanwhile is shown
     again rather than forfeited unseen)."""
     program = str(form.get("program") or "").strip()
-    if not program:
-        return redirect(_url(customer_id), "choose the program to enroll in", "error")
     close_current = form.get("close_current") == "on"
     try:
+        if not program:
+            raise invalid("program", "choose the program to enroll in")
         when = day(form.get("date"))
         if close_current:
             held = c.facade.balance(customer_id, when)
@@ -124,29 +165,32 @@ def customer_enroll(customer_id: str, request: Request, user: Manager, form: Pos
                             when=when or c.facade.clock.today(), figures=figures,
                             changed="confirm" in form, url=_url(customer_id))
     except PatronageError as err:
-        return refused(_url(customer_id), err)
+        return _refused(request, c, customer_id, "enroll", form, err)
     body = {"customer": customer_id, "program": program, "close_current": close_current,
             "user": user.name, "date": when}
-    return _do(customer_id, lambda: c.facade.enroll(body).message)
+    return _do(request, c, customer_id, "enroll", form, lambda: c.facade.enroll(body).message)
 
 
 @router.post("/customers/{customer_id}/unenroll")
-def customer_unenroll(customer_id: str, user: Manager, form: Posted, c: ConsoleDep) -> Response:
-    return _do(customer_id, lambda: c.facade.unenroll(
+def customer_unenroll(customer_id: str, request: Request, user: Manager, form: Posted,
+                      c: ConsoleDep) -> Response:
+    return _do(request, c, customer_id, "unenroll", form, lambda: c.facade.unenroll(
         {"customer": customer_id, "user": user.name, "date": day(form.get("date"))}).message)
 
 
 @router.post("/customers/{customer_id}/cards")
-def customer_card(customer_id: str, user: Manager, form: Posted, c: ConsoleDep) -> Response:
+def customer_card(customer_id: str, request: Request, user: Manager, form: Posted,
+                  c: ConsoleDep) -> Response:
     if form.get("deactivate"):
         body = {"deactivate": str(form.get("deactivate"))}
     else:
         body = {"customer": customer_id, "add": str(form.get("number") or "").strip()}
-    return _do(customer_id, lambda: c.facade.card(body).message)
+    return _do(request, c, customer_id, "cards", form, lambda: c.facade.card(body).message)
 
 
 @router.post("/customers/{customer_id}/adjust")
-def customer_adjust(customer_id: str, user: Manager, form: Posted, c: ConsoleDep) -> Response:
+def customer_adjust(customer_id: str, request: Request, user: Manager, form: Posted,
+                    c: ConsoleDep) -> Response:
     mode = str(form.get("mode") or "points")
     body: dict[str, Any] = {"customer": customer_id, "user": user.name,
                             "reason": str(form.get("reason") or "").strip() or None,
@@ -163,12 +207,25 @@ def customer_adjust(customer_id: str, user: Manager, form: Posted, c: ConsoleDep
         now = c.facade.balance(customer_id)
         return f"{out.message}; available now {now.available}, pending {now.pending}"
 
-    return _do(customer_id, act)
+    return _do(request, c, customer_id, "adjust", form, act)
 
 
-def _do(customer_id: str, action: Any) -> Response:
+def _do(request: Request, c: Any, customer_id: str, name: str, form: Any,
+        action: Any) -> Response:
+    """Run one of the page's forms: back to the page with the outcome, or the page again
+    with the form `name` as typed and its problems beside their fields."""
     try:
         message = action()
     except PatronageError as err:
-        return refused(_url(customer_id), err)
+        return _refused(request, c, customer_id, name, form, err)
     return redirect(_url(customer_id), message)
+
+
+def _refused(request: Request, c: Any, customer_id: str, name: str, form: Any,
+             err: PatronageError) -> Response:
+    if err.code == "not_found" and "customer" in err.fields:
+        return refused("/customers", err)  # no page to show the form on
+    renamed = RENAMED.get(name, {})
+    errors = refused_form(request, err, FORMS[name], lambda field: renamed.get(field, field))
+    return _customer_page(request, c, customer_id, status_code=422, failed=name,
+                          typed=typed_of(form, FORMS[name], CHECKBOXES), errors=errors)

@@ -29,7 +29,7 @@ from patronage.entrypoints.web.deps import (
     redirect,
 )
 from patronage.entrypoints.web.forms import errors_of
-from patronage.service import invoice_desk, invoices, returns
+from patronage.service import explaining, invoice_desk, invoices, returns
 from patronage.service.app import Patronage
 from patronage.service.invoice_desk import Search
 from patronage.service.trial import effects_of
@@ -78,12 +78,13 @@ def invoice_page(store: int, invoice_id: str, request: Request, user: Viewer,
 
 def _invoice_page(request: Request, app: Patronage, store: int, invoice_id: str,
                   status_code: int = 200, **ctx: Any) -> Response:
-    detail = app.read(lambda tx: invoice_desk.invoice_detail(tx, store, invoice_id),
-                      primary=True)
+    detail, why = app.read(lambda tx: (invoice_desk.invoice_detail(tx, store, invoice_id),
+                                       explaining.explain_by_id(tx, invoice_id, store)),
+                           primary=True)  # why: issue 21 item 9, in the same read
     typed = ctx.pop("typed", {})
     return page(request, "invoice.html", status_code=status_code,
                 title=f"Invoice {invoice_id}", inv=detail, url=invoice_url(store, invoice_id),
-                actions=ACTIONS, typed=typed, errors=ctx.pop("errors", {}),
+                actions=ACTIONS, typed=typed, errors=ctx.pop("errors", {}), why=why,
                 failed=ctx.pop("failed", ""), **ctx)
 
 

@@ -23,12 +23,13 @@ from patronage.entrypoints.web.deps import (
     int_or_none,
     page,
     redirect,
-    refused,
 )
+from patronage.entrypoints.web.forms import refused_form, typed_of
 from patronage.service import reports
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 LOGIN_CSRF = "patronage_login_csrf"
+NEW_USER = ("name", "role", "store")  # the password is never sent back to the browser
 
 
 def _safe_next(value: str | None) -> str:
@@ -106,8 +107,17 @@ def dashboard(request: Request, user: Viewer, c: ConsoleDep) -> Response:
 
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, user: Admin, c: ConsoleDep) -> Response:
-    return page(request, "users.html", title="Users", users=accounts.list_users(c.facade.engine),
-                roles=accounts.ROLES)
+    return _users_page(request, c)
+
+
+def _users_page(request: Request, c: ConsoleDep, status_code: int = 200, failed: str = "",
+                typed: dict[str, str] | None = None,
+                errors: dict[str, list[str]] | None = None) -> Response:
+    """The users page; `failed` ("new", or the id of the user whose row was refused) is
+    shown again as `typed`, each of the `errors` beside its field."""
+    return page(request, "users.html", status_code=status_code, title="Users",
+                users=accounts.list_users(c.facade.engine), roles=accounts.ROLES,
+                failed=failed, typed=typed or {}, errors=errors or {})
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -115,19 +125,21 @@ def audit_page(request: Request, user: Admin, c: ConsoleDep) -> Response:
     return page(request, "audit.html", title="Audit", rows=audit.recent(c.facade))
 
 
-@router.post("/users")
-def users_create(user: Admin, form: Posted, c: ConsoleDep) -> Response:
+@router.post("/users", response_class=HTMLResponse)
+def users_create(request: Request, user: Admin, form: Posted, c: ConsoleDep) -> Response:
     try:
         made = accounts.create_user(c.facade.engine, str(form.get("name") or ""),
                                     str(form.get("role") or ""), str(form.get("password") or ""),
                                     int_or_none(form.get("store")))
     except PatronageError as err:
-        return refused("/users", err)
+        return _users_page(request, c, 422, "new", typed_of(form, NEW_USER),
+                           refused_form(request, err, (*NEW_USER, "password")))
     return redirect("/users", f"user {made.name} created ({made.role})")
 
 
-@router.post("/users/{user_id}")
-def users_update(user_id: int, user: Admin, form: Posted, c: ConsoleDep) -> Response:
+@router.post("/users/{user_id}", response_class=HTMLResponse)
+def users_update(user_id: int, request: Request, user: Admin, form: Posted,
+                 c: ConsoleDep) -> Response:
     op = str(form.get("op") or "")
     try:
         if op == "deactivate":
@@ -137,9 +149,11 @@ def users_update(user_id: int, user: Admin, form: Posted, c: ConsoleDep) -> Resp
         elif op == "activate":
             accounts.update_user(c.facade.engine, user_id, active=True)
         elif op == "password":
-            accounts.update_user(c.facade.engine, user_id, password=str(form.get("password")))
+            accounts.update_user(c.facade.engine, user_id,
+                                 password=str(form.get("password") or ""))
         elif op == "role":
-            accounts.update_user(c.facade.engine, user_id, role=str(form.get("role")))
+            accounts.update_user(c.facade.engine, user_id, role=str(form.get("role") or ""))
     except PatronageError as err:
-        return refused("/users", err)
+        return _users_page(request, c, 422, str(user_id), typed_of(form, ("role",)),
+                           refused_form(request, err, ("role", "password")))
     return redirect("/users", "user updated")

@@ -1,0 +1,68 @@
+"""What a customer's own page shows (P1, P5 of docs/decisions.md): read only, reached by a
+signed link (customer_links.py), never by a login.
+
+`open_page` checks the token (P1) and gathers the page: the shop's name, the balance
+(available, pending, what expires when, per program), open credit memos and coupons, the recent history
+in plain words, and the tier when the program has one (no program has tiers yet).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from patronage.adapters.db.tables_links import customer_links as links
+from patronage.core import history
+from patronage.core import links as rules
+from patronage.core.errors import PatronageError
+from patronage.service import queries, reports
+from patronage.service.customer_links import settings, signing_key
+from patronage.service.uow import Tx
+from patronage.service.views import Balance, CouponView, CreditMemoView
+
+HISTORY_LINES = 20
+
+
+@dataclass(frozen=True)
+class OwnPage:
+    shop_name: str
+    currency: str
+    customer_name: str
+    balances: list[Balance]  # one per open enrollment (E1 `many`); none: not enrolled
+    credit_memos: list[CreditMemoView]  # open ones: what the customer can spend
+    coupons: list[CouponView]  # open ones
+    history: list[history.Line]  # newest first
+    tier: str | None  # the program's tier the customer is in; None: the program has none
+    link_expires: dt.datetime
+
+
+def open_page(tx: Tx, token: str) -> tuple[str | None, OwnPage | None]:
+    """(None, the page) for a live link; (why not, None) otherwise: core/links.py's
+    FORGED, EXPIRED, REVOKED or UNKNOWN, for the log only."""
+    key = signing_key(tx.repo.conn, tx.now, settings(), make=False)
+    claim = rules.read(key, token) if key is not None else None
+    row = tx.repo.one(select(links).where(links.c.id == claim.link_id)) if claim else None
+    found = None if row is None else rules.LinkRow(
+        row["id"], row["customer_id"], row["expires_at"], row["revoked_at"], row["created_by"])
+    why = rules.verdict(claim, found, tx.now)
+    if why is not None or claim is None or found is None:
+        return why or rules.FORGED, None
+    try:
+        view = queries.customer(tx, claim.customer_id)
+    except PatronageError:
+        return rules.UNKNOWN, None
+    shop = tx.repo.shop()
+    return None, OwnPage(
+        shop_name=str(shop["name"]) if shop and shop["name"] else "Our shop",
+        currency=str(shop["currency"]) if shop and shop["currency"] else "",
+        customer_name=view.name or "",
+        balances=queries.balances(tx, claim.customer_id),
+        credit_memos=[m for m in view.credit_memos if m.status == "open"],
+        coupons=[c for c in view.coupons if c.status == "open"],
+        history=history.lines(reports.customer_ledger(tx, claim.customer_id, limit=200),
+                              HISTORY_LINES),
+        tier=None,  # issue 23: no program has tiers yet; the page has the spot for one
+        link_expires=found.expires_at,
+    )

@@ -1,0 +1,108 @@
+"""Issue 23 items 4 and 6 in real headless Chromium against a real `patronage serve`: a
+manager sets a points bank's reminder days and its "a return gives back redeemed points"
+option on the program form (a bad value is refused beside its field), runs the daily run
+from the console, and finds the "points expiring" reminder queued on the Messages page.
+The tests share one server and database and run in order. Screenshots go to
+test-output/screenshots/ (reminders-*.png)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_browser import (  # noqa: F401 - fixtures used by name
+    CHROMIUM,
+    PASSWORD,
+    Day,
+    browser,
+    cli,
+    server,
+)
+
+SHOP_FILE = """
+shop:
+  name: Tire Town
+  stores: [{id: 1, name: Main}]
+programs:
+  - {id: bank, name: Reward Cents, kind: points_bank, status: open, effective: 2024-01-01,
+     point_value: "0.01", filters: [{name: all}],
+     multipliers: [{name: base, currency_per_point: "1.00"}]}
+customers:
+  - {id: C1, name: Ann Lee, email: ann@example.com}
+"""
+EXPIRES = dt.date.today() + dt.timedelta(days=5)  # the server's clock is the real one
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="chromium is not installed (scripts/install-browser)")
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file: the points bank (no reminders yet), Ann with an email and 300 points
+    that expire in 5 days, and a manager."""
+    tmp = tmp_path_factory.mktemp("reminders")
+    database = f"sqlite:///{tmp / 'shop.db'}"
+    (tmp / "shop.yaml").write_text(SHOP_FILE)
+    cli(database, "db", "upgrade")
+    cli(database, "programs", "apply", str(tmp / "shop.yaml"))
+    cli(database, "enroll", "C1", "bank")
+    cli(database, "adjust", "C1", "--points", "300", "--expires", EXPIRES.isoformat(),
+        "--reason", "opening balance")
+    cli(database, "users", "create", "--role", "manager", "--name", "maria",
+        "--password", PASSWORD)
+    return database
+
+
+@pytest.fixture
+def day(browser: Any, server: str) -> Iterator[Day]:  # noqa: F811 - the fixtures above
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    d = Day(page, server)
+    d.go("/login")
+    page.fill("input[name=name]", "maria")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    yield d
+    context.close()
+    assert d.errors == [], d.errors
+
+
+def test_reminder_days_and_the_give_back_option_on_the_program_form(day: Day) -> None:
+    page = day.page
+    day.go("/programs/bank")
+    page.fill("input[name=remind_points_expiring_days]", "soon")
+    page.click("button[value=save]")
+    assert page.inner_text(".err[data-field=remind_points_expiring_days]")
+    assert page.input_value("input[name=remind_points_expiring_days]") == "soon"
+    day.shot("reminders-01-bad-days")
+    page.fill("input[name=remind_points_expiring_days]", "7, 30")
+    page.fill("input[name=remind_credit_expiring_days]", "14")
+    page.check("input[name=return_restores_redemption]")
+    page.click("button[value=save]")
+    page.wait_for_url("**/programs/bank")
+    assert "program bank saved" in day.flash()
+    day.go("/programs/bank")  # read back from the database
+    assert page.input_value("input[name=remind_points_expiring_days]") == "30, 7"
+    assert page.input_value("input[name=remind_credit_expiring_days]") == "14"
+    assert page.is_checked("input[name=return_restores_redemption]")
+    day.shot("reminders-02-program-form")
+
+
+def test_the_daily_run_queues_a_reminder_shown_on_the_messages_page(day: Day) -> None:
+    page = day.page
+    day.go("/maintenance")
+    page.click("#maintenance-form button[type=submit]")
+    page.wait_for_load_state()
+    day.go("/messages?status=queued")
+    row = page.locator("#outbox tbody tr", has_text="points_expiring")
+    assert row.count() == 1
+    cells = row.locator("td").all_inner_texts()
+    assert cells[3:6] == ["points_expiring", "ann@example.com",
+                          f"Reward Cents: 300 points expire on {EXPIRES.isoformat()}"]
+    day.shot("reminders-03-messages")
