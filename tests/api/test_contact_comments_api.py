@@ -12,12 +12,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from patronage.entrypoints.api import records
-from patronage.entrypoints.api.app import create_app
-from patronage.entrypoints.api.settings import ApiSettings
 from patronage.service.app import Patronage
 
 from .conftest import SHOP
+from .in_process import admin_client
 
 ADDRESS = {"phone": "555 0100", "address_line1": "12 Elm Street", "address_line2": "Apt 4",
            "city": "Springfield", "region": "IL", "postal_code": "62704", "country": "USA"}
@@ -32,10 +30,7 @@ CLUB = {"id": "club", "name": "250 Club", "kind": "recurring", "status": "open",
 
 @pytest.fixture
 def api(app: Patronage) -> Iterator[TestClient]:
-    key = records.create_key(app, "admin", "admin")["key"]
-    settings = ApiSettings(scheduler=False, webhook_worker=False)
-    with TestClient(create_app(app, settings=settings),
-                    headers={"Authorization": f"Bearer {key}"}) as client:
+    with admin_client(app) as client:
         assert client.put("/v1/shop", json={**SHOP, "statuses": [{"code": "ACTIVE"}]}) \
             .status_code == 200
         yield client

@@ -90,3 +90,33 @@ def test_back_to_one_is_a_conflict_while_a_customer_holds_two(api: TestClient) -
     assert left.status_code == 200, left.text
     assert api.put("/v1/shop", json={**SHOP, "programs_per_customer": "one"}).status_code == 200
     assert api.get("/v1/shop").json()["programs_per_customer"] == "one"
+
+
+def test_the_ledger_answers_one_programs_entries(api: TestClient) -> None:
+    """`GET .../ledger?program=` (E1): only the entries of the customer's enrollments in
+    that program; a program that does not exist is `not_found` (404), one the customer was
+    never in is `not_enrolled` (the balance's code for a program the customer is not in)."""
+    api.post("/v1/invoices", json={"id": "I1", "customer": "C1", "store": 1,
+                                   "lines": [{"sku": "X", "qty": "1", "price": "30.00"}]})
+    adjusted = api.post("/v1/customers/C1/adjustments",
+                        json={"program": "b2", "points": 5, "reason": "goodwill"})
+    assert adjusted.status_code == 201, adjusted.text
+    every = api.get("/v1/customers/C1/ledger").json()["items"]
+    assert sorted((e["program"], e["kind"], e["points"]) for e in every) == [
+        ("b1", "accrual", 30), ("b2", "accrual", 30), ("b2", "adjustment", 5)]
+    only = api.get("/v1/customers/C1/ledger", params={"program": "b2"})
+    assert only.status_code == 200, only.text
+    assert [(e["program"], e["kind"], e["points"]) for e in only.json()["items"]] == [
+        ("b2", "accrual", 30), ("b2", "adjustment", 5)]
+    first = api.get("/v1/customers/C1/ledger", params={"program": "b2", "limit": 1}).json()
+    rest = api.get("/v1/customers/C1/ledger",
+                   params={"program": "b2", "after": first["next"]}).json()
+    assert [e["kind"] for e in first["items"] + rest["items"]] == ["accrual", "adjustment"]
+    missing = api.get("/v1/customers/C1/ledger", params={"program": "zz"})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    assert api.post("/v1/programs", json=bank("b3")).status_code == 201
+    never = api.get("/v1/customers/C1/ledger", params={"program": "b3"})
+    assert never.json()["error"]["code"] == "not_enrolled", never.text
+    balance = api.get("/v1/customers/C1/balance", params={"program": "b3"})
+    assert balance.json()["error"]["code"] == never.json()["error"]["code"]
+    assert never.status_code == balance.status_code

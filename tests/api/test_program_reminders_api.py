@@ -10,20 +10,15 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from patronage.entrypoints.api import records
-from patronage.entrypoints.api.app import create_app
-from patronage.entrypoints.api.settings import ApiSettings
 from patronage.service.app import Patronage
 
 from .conftest import BANK, SHOP
+from .in_process import admin_client
 
 
 @pytest.fixture
 def api(app: Patronage) -> Iterator[TestClient]:
-    key = records.create_key(app, "admin", "admin")["key"]
-    settings = ApiSettings(scheduler=False, webhook_worker=False)
-    with TestClient(create_app(app, settings=settings),
-                    headers={"Authorization": f"Bearer {key}"}) as client:
+    with admin_client(app) as client:
         assert client.put("/v1/shop", json=SHOP).status_code == 200
         yield client
 
@@ -57,4 +52,6 @@ def test_bad_reminder_days_are_refused_and_change_nothing(api: TestClient) -> No
             "remind_points_expiring_days")
     invalid(api.patch("/v1/programs/rewards", json={"remind_credit_expiring_days": "14"}),
             "remind_credit_expiring_days")
+    invalid(api.patch("/v1/programs/rewards", json={"remind_points_expiring_days": None}),
+            "remind_points_expiring_days")  # a null once made the server answer 500
     assert api.get("/v1/programs/rewards").json() == before

@@ -8,21 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from email.message import EmailMessage
-from typing import Any
 
 from patronage.service import maintenance, messaging, rewards_manual
 from patronage.service.app import Patronage
+from tests.service.test_reminders import BANK, D0  # the same points bank and first day
 
 from .mailserver import MailServer
 from .test_text_part import Visible
-
-D0 = dt.date(2024, 1, 1)
-BANK: dict[str, Any] = {
-    "id": "bank", "name": "Reward Cents", "kind": "points_bank", "status": "open",
-    "effective": "2024-01-01", "point_value": "0.01", "points_expire_days": 40,
-    "remind_points_expiring_days": [30, 7], "remind_credit_expiring_days": [14],
-    "filters": [{"name": "all"}], "multipliers": [{"name": "m", "currency_per_point": "1.00"}],
-}
 
 
 def customer_with_points_and_credit(app: Patronage) -> None:

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from patronage.core.errors import PatronageError
+from patronage.service import reports
 from patronage.service.app import Patronage
 from patronage.service.inputs import InvoiceIn, body_hash
 
@@ -96,3 +97,41 @@ def test_a_redemption_without_a_program_hashes_as_before() -> None:
     assert digest == hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest()
     named = {**body, "redeem": {"program": "cents", "rewards": "all"}}
     assert body_hash(InvoiceIn.model_validate(named)) != digest
+
+
+def test_reports_filter_by_program_and_total_each_program_apart(app: Patronage) -> None:
+    """The reports that list points by customer (balances, points per month, expiring)
+    answer one program's rows when asked, refuse a program that does not exist (an empty
+    report for a typo would read as "nobody holds points"), and total per program."""
+    two_programs(app)
+    app.put_customer({"id": "C2", "name": "Customer C2"})
+    app.enroll({"customer": "C2", "program": "club"})
+    # C1: club 250 (1 per 1.00, pending 5 days), cents 500 (2 % of 250.00); C2: club 40
+    app.post_invoice({"id": "I1", "customer": "C1", "store": 1,
+                      "lines": [{"sku": "X", "qty": "1", "price": "250.00"}]})
+    app.post_invoice({"id": "I2", "customer": "C2", "store": 1,
+                      "lines": [{"sku": "X", "qty": "1", "price": "40.00"}]})
+    today = app.clock.today()
+
+    def balances(program: str | None) -> list[tuple[str, str, int, int]]:
+        got = app.read(lambda tx: reports.customer_balances(tx, today, program))
+        return [(r["customer"], r["program"], r["pending"], r["available"]) for r in got]
+
+    assert balances("cents") == [("C1", "cents", 0, 500)]
+    assert balances("club") == [("C1", "club", 250, 0), ("C2", "club", 40, 0)]
+    every = app.read(lambda tx: reports.customer_balances(tx, today))
+    assert reports.totals_by_program(every, ("pending", "available")) == [
+        {"program": "cents", "pending": 0, "available": 500},
+        {"program": "club", "pending": 290, "available": 0}]
+
+    def earned(program: str) -> int:
+        return int(app.read(lambda tx: reports.points_by_month(tx, today, today, program))[0]
+                   ["earned"])
+
+    assert (earned("club"), earned("cents")) == (290, 500)
+    for read in (lambda tx: reports.customer_balances(tx, today, "nope"),
+                 lambda tx: reports.points_by_month(tx, today, today, "nope"),
+                 lambda tx: reports.expiring(tx, today, "nope")):
+        with pytest.raises(PatronageError) as err:
+            app.read(read)
+        assert (err.value.code, err.value.problems[0].field) == ("not_found", "program")

@@ -1,9 +1,10 @@
-"""What the console's browser tests share beyond `test_browser.py`'s fixtures: a SQLite
-file made with the facade (a shop, users of each role) and logging a tab in."""
+"""What the console's browser tests share beyond `test_browser.py`'s fixtures and
+conftest's `day`: a SQLite file made with the facade (a shop, users of each role) and
+logging a tab in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +29,15 @@ def shop_file(folder: Path, fill: Callable[[Patronage], Any]) -> str:
     return url
 
 
-def log_in(day: Day, name: str, target: str) -> None:
+def log_in(day: Day, name: str, target: str | None = None) -> None:
+    """Log `name` in and wait for `target`; without one, from the plain login page to
+    wherever the console sends them."""
     page = day.page
-    day.go(f"/login?next={target}")
+    day.go("/login" if target is None else f"/login?next={target}")
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"**{target}")
-
-
-def open_tab(browser: Any, server: str) -> Iterator[Day]:
-    """A tab as `test_browser.day` opens one (for a module's own `day` fixture): no console
-    error, no 404 nor 5xx allowed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    tab = Day(page, server)
-    yield tab
-    context.close()
-    assert tab.errors == [], tab.errors
+    if target is None:
+        page.wait_for_url(lambda url: "/login" not in url)
+    else:
+        page.wait_for_url(f"**{target}")

@@ -1,8 +1,10 @@
-"""Fixtures of the console tests: a shop with stores, reasons and a logged-in admin."""
+"""Fixtures of the console tests: a shop with stores, reasons and a logged-in admin; a
+browser tab for the Chromium tests."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -11,6 +13,7 @@ from patronage.entrypoints.web import accounts
 from patronage.service.app import Patronage
 
 from .helpers import Console, console_for
+from .test_browser import Day
 
 SHOP = {
     "name": "Tire Town",
@@ -39,3 +42,17 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(accounts, "_hasher",
                         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     yield
+
+
+@pytest.fixture
+def day(browser: Any, server: str) -> Iterator[Day]:
+    """A Chromium tab on the module's real server (`browser` and `server` from
+    test_browser.py, on the module's own `database`): no console error, no 404 nor 5xx
+    allowed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    tab = Day(page, server)
+    yield tab
+    context.close()
+    assert tab.errors == [], tab.errors

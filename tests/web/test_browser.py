@@ -151,17 +151,6 @@ class Day:
         return str(self.page.locator(".flash").first.inner_text())
 
 
-@pytest.fixture
-def day(browser: Any, server: str) -> Iterator[Day]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    d = Day(page, server)
-    yield d
-    context.close()
-    assert d.errors == [], d.errors
-
-
 def test_a_managers_day(day: Day) -> None:
     page = day.page
     # --- log in ---------------------------------------------------------------------------

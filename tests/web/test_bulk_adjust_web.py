@@ -4,16 +4,14 @@ all or nothing, and the same file uploaded again changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from patronage.bootstrap import open_app
 from patronage.service.app import Patronage
 
-from .browsing import log_in, open_tab, shop_file
+from .browsing import log_in, shop_file
 from .helpers import CLUB
 from .test_browser import Day, browser, server  # noqa: F401  (fixtures used by name)
 
@@ -26,11 +24,6 @@ def fill(app: Patronage) -> None:
     for cid in ("C1", "C2"):
         app.enroll({"customer": cid, "program": "club"})
     app.adjust({"customer": "C2", "points": 100})
-
-
-@pytest.fixture
-def day(browser: Any, server: str) -> Iterator[Day]:  # noqa: F811  (the fixture by name)
-    yield from open_tab(browser, server)
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,11 @@ test-output/screenshots/ (contact-*.png)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from .browsing import log_in
 from .test_browser import (  # noqa: F401 - fixtures used by name
     CHROMIUM,
     PASSWORD,
@@ -61,19 +60,10 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def day(browser: Any, server: str) -> Iterator[Day]:  # noqa: F811 - the fixtures above
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    d = Day(page, server)
-    d.go("/login")
-    page.fill("input[name=name]", "maria")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-    yield d
-    context.close()
-    assert d.errors == [], d.errors
+def day(day: Day) -> Day:
+    """conftest's tab, the manager logged in."""
+    log_in(day, "maria")
+    return day
 
 
 def test_program_comments_and_whiteboards_in_the_form(day: Day) -> None:

@@ -4,19 +4,21 @@ test-output/screenshots/."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .test_browser import ARGS, BIN, CHROMIUM, SHOTS, Day, cli, free_port
+from .test_browser import (  # noqa: F401 - fixtures used by name
+    CHROMIUM,
+    PASSWORD,
+    SHOTS,
+    Day,
+    browser,
+    cli,
+    server,
+)
 
-PASSWORD = "manager-password-1"
 SHOP_FILE = """
 shop:
   name: Tire Town
@@ -70,8 +72,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`patronage serve` on a shop whose 250 Club takes RETAIL customers' tires only."""
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file with a shop whose 250 Club takes RETAIL customers' tires only."""
     tmp = tmp_path_factory.mktemp("explain")
     database = f"sqlite:///{tmp / 'shop.db'}"
     (tmp / "shop.yaml").write_text(SHOP_FILE)
@@ -79,44 +81,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cli(database, "programs", "apply", str(tmp / "shop.yaml"))
     cli(database, "users", "create", "--role", "manager", "--name", "maria",
         "--password", PASSWORD)
-    port = free_port()
-    env = {**os.environ, "PATRONAGE_WEBHOOK_WORKER": "false", "PATRONAGE_SCHEDULER": "false"}
-    with (tmp / "server.log").open("wb") as log:
-        proc = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--database", database],
-                                stdout=log, stderr=subprocess.STDOUT, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                if proc.poll() is not None:
-                    raise RuntimeError((tmp / "server.log").read_text()[-3000:])
-                try:
-                    urllib.request.urlopen(f"{url}/login", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    return database
 
 
 @pytest.fixture
-def day(server: str) -> Iterator[Day]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        d = Day(page, server)
-        yield d
-        context.close()
-        chromium.close()
-    assert d.errors == [], d.errors
+def day(day: Day) -> Day:
+    """conftest's tab, with more time for each step."""
+    day.page.set_default_timeout(20_000)
+    return day
 
 
 def test_try_it_explains_each_line(day: Day) -> None:

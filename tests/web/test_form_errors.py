@@ -3,25 +3,17 @@ keeping what was typed (the shop page lost both); and the daily run's answer in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from patronage.bootstrap import open_app
 from patronage.service.app import Patronage
 
-from .browsing import log_in, open_tab, shop_file
+from .browsing import log_in, shop_file
 from .test_browser import Day, browser, server  # noqa: F401  (fixtures used by name)
 
 
 def fill(app: Patronage) -> None:
     app.put_customer({"id": "C1", "name": "Ann Lee"})
-
-
-@pytest.fixture
-def day(browser: Any, server: str) -> Iterator[Day]:  # noqa: F811  (the fixture by name)
-    yield from open_tab(browser, server)
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,13 @@ test-output/screenshots/ (form-errors-more-*.png)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from patronage.bootstrap import open_app
 from patronage.service.app import Patronage
 
-from .browsing import log_in, open_tab, shop_file
+from .browsing import log_in, shop_file
 from .helpers import BANK, CLUB
 from .test_browser import Day, browser, server  # noqa: F401  (fixtures used by name)
 
@@ -35,11 +33,6 @@ def fill(app: Patronage) -> None:
         app.enroll({"customer": cid, "program": "club"})
         app.adjust({"customer": cid, "points": points, "reason": "welcome"})
     app.card({"customer": "C3", "add": "4000123"})
-
-
-@pytest.fixture
-def day(browser: Any, server: str) -> Iterator[Day]:  # noqa: F811  (the fixture by name)
-    yield from open_tab(browser, server)
 
 
 @pytest.fixture(scope="module")

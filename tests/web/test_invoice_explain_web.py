@@ -4,14 +4,11 @@ screenshots under test-output/screenshots/ (invoice-why-*.png)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from patronage.service.app import Patronage
 
-from .browsing import log_in, open_tab, shop_file
+from .browsing import log_in, shop_file
 from .conftest import SHOP
 from .helpers import CLUB
 from .test_browser import Day, browser, server  # noqa: F401  (fixtures used by name)
@@ -45,11 +42,6 @@ def fill(app: Patronage) -> None:
     app.post_invoice({"id": "S-3", "customer": "C3", "store": 1, "lines": [tire]})
     app.post_invoice({"id": "S-4", "customer": "C4", "store": 1, "lines": [tire],
                       "payments": [{"tender": "cash", "amount": "50.00"}]})
-
-
-@pytest.fixture
-def day(browser: Any, server: str) -> Iterator[Day]:  # noqa: F811  (the fixture by name)
-    yield from open_tab(browser, server)
 
 
 @pytest.fixture(scope="module")

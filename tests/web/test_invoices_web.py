@@ -5,7 +5,6 @@ confirmed on a page that shows what will change before anything does."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from patronage.bootstrap import open_app
 from patronage.service.app import Patronage
 
-from .browsing import log_in, open_tab, shop_file
+from .browsing import log_in, shop_file
 from .helpers import CLUB
 from .test_browser import Day, browser, server  # noqa: F401  (fixtures used by name)
 
@@ -35,11 +34,6 @@ def fill(app: Patronage) -> None:
                       "lines": [{"sku": "WIPER", "qty": "1", "price": "20.00"}]})
     app.post_invoice({"id": "L-1", "customer": "C2", "store": 1, "type": "layaway",
                       "lines": [{"sku": "RIM", "qty": "1", "price": "50.00"}]})
-
-
-@pytest.fixture
-def day(browser: Any, server: str) -> Iterator[Day]:  # noqa: F811  (the fixture by name)
-    yield from open_tab(browser, server)
 
 
 @pytest.fixture(scope="module")

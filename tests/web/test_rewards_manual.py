@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from . import test_browser as real
 from .test_browser import PASSWORD, Day
 
-# the real server (on its own database for this module), the browser and a tab
-browser, database, server, day = real.browser, real.database, real.server, real.day
+# the real server (on its own database for this module) and the browser; the tab is conftest's
+browser, database, server = real.browser, real.database, real.server
 
 
 def log_in(tab: Day) -> None:

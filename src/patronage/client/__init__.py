@@ -16,48 +16,11 @@ the database layer.
 
 from __future__ import annotations
 
+from patronage.client import models
 from patronage.client.errors import FieldProblem, PatronageApiError
-from patronage.client.models import (
-    AdjustBody,
-    AdjustmentOut,
-    BalanceOut,
-    CardBody,
-    CardOut,
-    ConvertBody,
-    CouponOut,
-    CreditMemoOut,
-    CustomerBody,
-    CustomerOut,
-    EnrollBody,
-    EnrollmentOut,
-    Expiring,
-    Health,
-    Input,
-    InvoiceIn,
-    InvoiceOut,
-    LineIn,
-    MaintenanceIn,
-    MaintenanceOut,
-    PaymentBody,
-    ProgramIn,
-    QuoteBody,
-    QuoteOut,
-    ReceiptLine,
-    RedeemIn,
-    ReturnIn,
-    ReturnLineIn,
-    ReturnOut,
-    ShopIn,
-    ShopOut,
-    TenderIn,
-    VoidBody,
-)
+from patronage.client.models import *  # every body and answer, as models lists them
 from patronage.client.retry import RetryPolicy
 from patronage.client.sync import PatronageClient
 
-__all__ = ["AdjustBody", "AdjustmentOut", "BalanceOut", "CardBody", "CardOut", "ConvertBody",
-    "CouponOut", "CreditMemoOut", "CustomerBody", "CustomerOut", "EnrollBody", "EnrollmentOut",
-    "Expiring", "FieldProblem", "Health", "Input", "InvoiceIn", "InvoiceOut", "LineIn",
-    "MaintenanceIn", "MaintenanceOut", "PatronageApiError", "PatronageClient", "PaymentBody",
-    "ProgramIn", "QuoteBody", "QuoteOut", "ReceiptLine", "RedeemIn", "RetryPolicy", "ReturnIn",
-    "ReturnLineIn", "ReturnOut", "ShopIn", "ShopOut", "TenderIn", "VoidBody"]
+__all__ = ["FieldProblem", "PatronageApiError", "PatronageClient", "RetryPolicy"]
+__all__ += models.__all__

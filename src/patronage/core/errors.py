@@ -24,6 +24,8 @@ CODES = frozenset(
         "conflict",
         "return_exceeds_sale",
         "already_voided",
+        "below_minimum",  # R6: fewer points than a program's redeem_min_points (issue 23)
+        "not_whole_steps",  # R7: points not a multiple of redeem_step_points (issue 23)
         "not_open",  # cancelling a credit memo or coupon that is used or expired (issue 21)
     }
 )

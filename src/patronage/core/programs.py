@@ -125,6 +125,11 @@ class Program:
     # issue 23 item 6 (R5 in docs/decisions.md): a return gives back its share of the points
     # its invoice redeemed
     return_restores_redemption: bool = False
+    # issue 23 item 2 (R6-R8 in docs/decisions.md, core/redeeming.py): points redeemed at a
+    # time at least, in steps of, and at most this percent of the invoice
+    redeem_min_points: int = 0
+    redeem_step_points: int = 1
+    redeem_max_share_percent: int = 100
 
     def in_effect(self, day: dt.date) -> bool:
         return in_effect(self.effective, self.expires, day)
@@ -211,6 +216,9 @@ def program_problems(p: Program) -> list[Problem]:
             bad("duration_months", "required for program_end programs")
     if p.kind == "points_bank" and (p.point_value is None or p.point_value <= 0):
         bad("point_value", "a points_bank program needs a point_value above 0")
+    redeem_rules = (p.redeem_min_points, p.redeem_step_points, p.redeem_max_share_percent)
+    if p.kind != "points_bank" and redeem_rules != (0, 1, 100):
+        bad("redeem_min_points", "redemption rules are for points_bank programs only")
     if p.award_processing == "manual" and p.kind != "recurring":
         bad("award_processing", "manual processing is for recurring programs")
     expire = p.points_expire_days

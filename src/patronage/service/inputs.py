@@ -270,9 +270,10 @@ class AwardIn(Input):
     notify: NotifyAction | None = None
 
 
-def _days_before(value: tuple[int, ...]) -> tuple[int, ...]:
-    """Reminder days (issue 23 item 4): each once, largest first."""
-    return tuple(sorted(set(value), reverse=True))
+def _days_before(value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """Reminder days (issue 23 item 4): each once, largest first. None passes through:
+    the API's PATCH body makes every field optional (the program's own check refuses it)."""
+    return None if value is None else tuple(sorted(set(value), reverse=True))
 
 
 # days before an expiry that a reminder is sent: 1 to 10 years, at most 10 of them
@@ -310,6 +311,9 @@ class ProgramIn(Input):
     remind_points_expiring_days: ReminderDays = ()  # issue 23 item 4; empty: off
     remind_credit_expiring_days: ReminderDays = ()
     return_restores_redemption: bool = False  # issue 23 item 6 (R5)
+    redeem_min_points: int = Field(default=0, ge=0, le=1_000_000_000)  # issue 23 item 2 (R6)
+    redeem_step_points: int = Field(default=1, ge=1, le=1_000_000_000)  # R7
+    redeem_max_share_percent: int = Field(default=100, ge=1, le=100)  # R8
 
 
 # --- customers, cards, enrollment ------------------------------------------------------

@@ -18,8 +18,9 @@ from patronage.core.earning import NEVER_EARNING_TYPES, Line, Sale, line_eligibl
 from patronage.core.earning import eligible_amount as eligible_of
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.explain import accrual
-from patronage.core.money import CENT, ZERO, fmt, share, whole_cent_step
+from patronage.core.money import CENT, ZERO, fmt, share
 from patronage.core.programs import Program
+from patronage.core.redeeming import RedeemRules, redeemable_points, refusal, share_cap
 from patronage.service import awards, explaining, ledger, memberships
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, body_hash, parse
@@ -52,6 +53,8 @@ class Checkout:
     reward_points: int = 0
     rewards: Decimal = ZERO
     rewards_max: Decimal = ZERO
+    rewards_base: Decimal = ZERO  # what points may pay for on it (C2), before R8's share
+    redeem_rules: RedeemRules | None = None  # R6-R8, when a points bank was asked
     memos: list[tuple[RowMapping, Decimal]] = field(default_factory=list)
     credit: Decimal = ZERO
     credit_max: Decimal = ZERO
@@ -158,8 +161,9 @@ def _plan_rewards(tx: Tx, co: Checkout, b: InvoiceIn, day: dt.date, gift: Decima
     if not p.may_pay_gift_cards:
         base -= gift
     points = max(0, ledger.available_points(tx, e["id"], day))
-    max_points = min(points, int(max(ZERO, base) // p.point_value))
-    max_points -= max_points % whole_cent_step(p.point_value)  # C2: the most worth whole cents
+    rules = redeem_rules(p)
+    co.rewards_base, co.redeem_rules = base, rules
+    max_points = redeemable_points(points, base, p.point_value, rules)  # C2 with R6-R8
     co.rewards_max = (max_points * p.point_value).quantize(CENT)  # exact: whole cents
     if asked is None:
         return
@@ -172,11 +176,30 @@ def _plan_rewards(tx: Tx, co: Checkout, b: InvoiceIn, day: dt.date, gift: Decima
         raise PatronageError("not_whole_points",
                              f"{fmt(amount)} is not a whole number of points at {p.point_value} each",
                              [Problem("redeem.rewards", "must be a whole number of points")])
+    refused = refusal(int(whole), amount, points, base, rules)
+    if refused is not None:
+        raise refused
     if amount > co.rewards_max:
         raise PatronageError("above_maximum",
                              f"rewards {fmt(amount)} are above the maximum {fmt(co.rewards_max)}",
                              [Problem("redeem.rewards", f"at most {fmt(co.rewards_max)}")])
     co.rewards, co.reward_points = amount, int(whole)
+
+
+def redeem_rules(program: Program) -> RedeemRules:
+    return RedeemRules(program.redeem_min_points, program.redeem_step_points,
+                       program.redeem_max_share_percent)
+
+
+def redeem_limits(co: Checkout) -> dict[str, Any] | None:
+    """C1 with R6-R8: each limit of the redemption and what it allows on this cart."""
+    rules, program = co.redeem_rules, co.program
+    if rules is None or program is None or not program.point_value:
+        return None
+    return {"min_points": rules.min_points, "step_points": rules.step_points,
+            "max_share_percent": rules.max_share_percent,
+            "max_amount": share_cap(co.rewards_base, rules.max_share_percent),
+            "max_points": int(co.rewards_max / program.point_value)}
 
 
 def validate_refs(tx: Tx, store: int, customer: str | None) -> None:
@@ -536,6 +559,7 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
         "coupons": [{"id": c["id"], "amount": c["amount"], "applies": a} for c, a in co.coupons],
         "rewards": {"available_points": bal.available, "available_value": bal.value or ZERO,
                     "max": co.rewards_max},
+        "redeem_limits": redeem_limits(co),
         "credit_memos": {"available": sum((m["remaining"] for m in open_memos(tx, b.customer, day)), ZERO)
                          if b.customer else ZERO, "max": co.credit_max},
         "program": co.program.id if co.program else None,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from patronage.adapters.db import tables as t
-from patronage.core.errors import not_found
+from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.service.app import Patronage
 from patronage.service.enrollment import need_customer
 from patronage.service.queries import coupon_view, memo_view
@@ -51,11 +51,16 @@ def customers(app: Patronage, limit: int, after: str | None = None, type: str | 
     return app.read(work)
 
 
-def ledger(app: Patronage, customer_id: str, limit: int, after: int | None = None) -> Page:
-    """A customer's ledger entries, every enrollment, oldest first."""
+def ledger(app: Patronage, customer_id: str, limit: int, after: int | None = None,
+           program: str | None = None) -> Page:
+    """A customer's ledger entries, every enrollment, oldest first; with `program` (E1),
+    only those of the customer's enrollments in it, open or closed (`not_found` for no such
+    program, `not_enrolled` when the customer never was in it)."""
     def work(tx: Tx) -> Page:
         need_customer(tx, customer_id)
         g, e, inv = t.ledger, t.enrollments, t.invoices
+        if program is not None:
+            _need_enrollment_in(tx, customer_id, program)
         stmt = (
             select(g.c.id, g.c.date, g.c.kind, g.c.points, g.c.lot_id.label("lot"),
                    inv.c.external_id.label("invoice"), g.c.award_id.label("award"), g.c.ref,
@@ -66,11 +71,26 @@ def ledger(app: Patronage, customer_id: str, limit: int, after: int | None = Non
         )
         if after is not None:
             stmt = stmt.where(g.c.id > after)
+        if program is not None:
+            stmt = stmt.where(e.c.program_id == program)
         rows = [dict(r) for r in tx.repo.conn.execute(stmt.order_by(g.c.id).limit(limit + 1))
                 .mappings()]
         return _page(rows, limit, "id")
 
     return app.read(work)
+
+
+def _need_enrollment_in(tx: Tx, customer_id: str, program: str) -> None:
+    """The ledger's `program` (E1): a program that exists and the customer was ever in."""
+    if tx.repo.program(program) is None:
+        raise not_found("program", program, "program")
+    e = t.enrollments
+    ever = tx.repo.one(select(e.c.id).where(and_(e.c.customer_id == customer_id,
+                                                 e.c.program_id == program)).limit(1))
+    if ever is None:
+        raise PatronageError("not_enrolled",
+                             f"customer {customer_id!r} was never enrolled in {program!r}",
+                             [Problem("program", "not one of the customer's programs")])
 
 
 def credit_memos(app: Patronage, customer_id: str, limit: int, after: int | None = None) -> Page:

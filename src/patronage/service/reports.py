@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
 
 from patronage.adapters.db import tables as t
+from patronage.core.errors import not_found
 from patronage.core.money import ZERO, from_cents
+from patronage.service import ledger, memberships
 from patronage.service.ledger import USED_KINDS
 from patronage.service.uow import Tx
 
@@ -31,10 +33,31 @@ def _programs(tx: Tx) -> dict[str, Row]:
     return {r["id"]: dict(r) for r in tx.repo.all(select(t.programs))}
 
 
+def _known_program(tx: Tx, program: str | None) -> None:
+    """A report's program filter names a program (`not_found` else: an empty report for a
+    typo would read as "nobody holds points")."""
+    if program and tx.repo.program(program) is None:
+        raise not_found("program", program, "program")
+
+
+def totals_by_program(rows: list[Row], columns: tuple[str, ...]) -> list[Row]:
+    """E1: the `columns` of report rows summed per program, in the rows' order of programs.
+    Points of different programs are never added together (a points bank's are cents, a
+    recurring program's count toward an award), so a report's totals are per program."""
+    out: dict[str, Row] = {}
+    for row in rows:
+        total = out.setdefault(row["program"], {"program": row["program"],
+                                                **{c: 0 for c in columns}})
+        for column in columns:
+            total[column] += row[column]
+    return list(out.values())
+
+
 # --- customer balances per program (seed 003's CU50) ---------------------------------------
 def customer_balances(tx: Tx, as_of: dt.date | None = None, program: str | None = None,
                       include_zero: bool = False, limit: int | None = None) -> list[Row]:
     """Open enrollments with pending, available, value and points expiring within 30 days."""
+    _known_program(tx, program)
     day = as_of or tx.day
     soon = day + dt.timedelta(days=30)
     lots, e, c = t.lots, t.enrollments, t.customers
@@ -146,6 +169,7 @@ def points_by_month(tx: Tx, start: dt.date, end: dt.date,
                     program: str | None = None) -> list[Row]:
     """Per month of [start, end]: points earned, adjusted, used, expired, forfeited, the
     points outstanding at the month's end, and the points liability account then (money)."""
+    _known_program(tx, program)
     led, e = t.ledger, t.enrollments
     by_day = (
         select(led.c.date, led.c.kind, func.sum(led.c.points))
@@ -220,6 +244,7 @@ BUCKETS = (30, 60, 90)
 
 def expiring(tx: Tx, as_of: dt.date | None = None, program: str | None = None) -> list[Row]:
     """Per customer: points whose lots expire within 30, 31-60 and 61-90 days of `as_of`."""
+    _known_program(tx, program)
     day = as_of or tx.day
     lots, e, c = t.lots, t.enrollments, t.customers
     stmt = (
@@ -301,6 +326,27 @@ def customer_ledger(tx: Tx, customer_id: str, limit: int = 200) -> list[Row]:
         .order_by(led.c.id.desc()).limit(limit)
     )
     return [dict(r) for r in tx.repo.all(stmt)]
+
+
+def program_cards(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> list[Row]:
+    """E1 `many` (seed 003's balances per program): the customer page's card per open
+    enrollment, oldest first: the program's `balance` and its debt (L5) as of the day."""
+    day = as_of or tx.day
+    out = []
+    for enrollment in memberships.enrollments_for(tx, customer_id):
+        figures = ledger.balance(tx, enrollment, tx.repo.program(enrollment["program_id"]), day)
+        out.append({"balance": figures, "debt": _debt_as_of(tx, enrollment["id"], day)})
+    return out
+
+
+def _debt_as_of(tx: Tx, enrollment_id: int, day: dt.date) -> int:
+    """The enrollment's debt (points owed, <= 0) on `day`, as `ledger.balance` reads it."""
+    last = tx.repo.last_entry_date(enrollment_id)
+    debt = tx.repo.debt(enrollment_id)
+    if debt < 0 or (last is not None and last > day):
+        unused: dict[str, int] = {"pending": 0, "available": 0, "expired": 0}
+        return ledger.lots_by_state(tx, enrollment_id, last, day, debt, unused, {})
+    return debt
 
 
 def enrollments_of(tx: Tx, customer_id: str) -> list[Row]:

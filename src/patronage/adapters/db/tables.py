@@ -167,6 +167,10 @@ programs = Table(
     Column("remind_points_expiring_days", JSON),
     Column("remind_credit_expiring_days", JSON),
     Column("return_restores_redemption", Boolean, nullable=False, default=False),
+    # 0012_redemption_rules: R6-R8 (0, 1, 100: no rule)
+    Column("redeem_min_points", Integer, nullable=False, default=0),
+    Column("redeem_step_points", Integer, nullable=False, default=1),
+    Column("redeem_max_share_percent", Integer, nullable=False, default=100),
 )
 
 program_filters = Table(

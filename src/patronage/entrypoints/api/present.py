@@ -23,7 +23,10 @@ def balance(b: Balance | None) -> dict[str, Any] | None:
 
 def customer(v: CustomerView) -> dict[str, Any]:
     return {"id": v.id, "name": v.name, "email": v.email, "type": v.type, "status": v.status,
-            "price_group": v.price_group, "balance": balance(v.balance),
+            "price_group": v.price_group,
+            # the same shape as GET .../balance: the figures and each program's (E1)
+            "balance": {**(balance(v.balance) or {}),
+                        "programs": [balance(b) for b in v.balances]},
             "credit_memos": v.credit_memos, "coupons": v.coupons, "notes": v.notes,
             "cards": [{"number": n, "active": a} for n, a in v.cards],
             **{name: getattr(v, name) for name in CONTACT_FIELDS}}

@@ -177,9 +177,7 @@ class Expiring(Out):
     points: int
 
 
-class ProgramBalanceOut(Out):
-    """One enrollment's figures (E1 `many`: one per program the customer is in)."""
-
+class _BalanceFigures(Out):
     program: str | None
     program_name: str | None
     as_of: dt.date
@@ -192,6 +190,10 @@ class ProgramBalanceOut(Out):
     forfeited: int
     value: Decimal | None
     expiring: list[Expiring]
+
+
+class ProgramBalanceOut(_BalanceFigures):
+    """One enrollment's figures (E1 `many`: one per program the customer is in)."""
 
 
 class EarnedOut(Out):
@@ -199,19 +201,7 @@ class EarnedOut(Out):
     points: int
 
 
-class BalanceOut(Out):
-    program: str | None
-    program_name: str | None
-    as_of: dt.date
-    pending: int
-    available: int
-    earned: int
-    adjusted: int
-    used: int
-    expired: int
-    forfeited: int
-    value: Decimal | None
-    expiring: list[Expiring]
+class BalanceOut(_BalanceFigures):
     programs: list[ProgramBalanceOut] = Field(
         default=[], description="E1: the balance of each program the customer is in, oldest "
         "enrollment first; the figures above are the first's (or `?program=`'s)")
@@ -314,10 +304,20 @@ class QuoteCoupon(Out):
     applies: Decimal
 
 
+class QuoteRedeemLimits(Out):
+    """R6-R8 (issue 23 item 2): the program's redemption rules and what they allow here."""
+
+    min_points: int = Field(description="R6: fewest points redeemed at a time (0: none)")
+    step_points: int = Field(description="R7: points are redeemed in multiples of this")
+    max_share_percent: int = Field(description="R8: most of the invoice points may pay")
+    max_amount: Decimal = Field(description="R8's share of this invoice, in money")
+    max_points: int = Field(description="the most points redeemable now (`max` in points)")
+
+
 class QuoteRewards(Out):
     available_points: int
     available_value: Decimal
-    max: Decimal
+    max: Decimal = Field(description="the most redeemable now: what `all` takes (C2, R6-R8)")
 
 
 class QuoteCredit(Out):
@@ -347,6 +347,8 @@ class QuoteOut(Out):
     rewards: QuoteRewards
     credit_memos: QuoteCredit
     program: str | None
+    redeem_limits: QuoteRedeemLimits | None = Field(
+        default=None, description="R6-R8: the points bank's redemption limits on this cart")
     points_earnable: int = Field(description="what the sale earns once paid in full (A5); "
                                  "`points` is what posting it earns at once")
     eligible_amount: Decimal

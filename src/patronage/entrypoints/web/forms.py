@@ -25,7 +25,9 @@ BY_KIND: dict[str, tuple[str, ...]] = {
     "program_end": ("enrollment_basis", "calendar_start", "duration_months"),
     "points_bank": ("point_value", "grace_days", "points_expire_days", "may_pay_sales_tax",
                     "may_pay_gift_cards", "redeem_as", "report_in_sale_code",
-                    "remind_points_expiring_days", "return_restores_redemption"),
+                    "remind_points_expiring_days", "return_restores_redemption",
+                    "redeem_min_points", "redeem_step_points",
+                    "redeem_max_share_percent"),  # issue 23 item 2 (R6-R8)
 }
 ALL_FIELDS = COMMON + tuple(dict.fromkeys(f for fs in BY_KIND.values() for f in fs))
 BOOLS = {"cash_equivalent_only", "may_pay_sales_tax", "may_pay_gift_cards",

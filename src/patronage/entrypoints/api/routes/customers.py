@@ -129,8 +129,11 @@ def balance(customer_id: CustomerId, svc: Service, _: Cashier, as_of: AsOf = Non
 
 @router.get("/customers/{customer_id}/ledger", response_model=s.LedgerPage)
 def ledger(customer_id: CustomerId, svc: Service, _: Cashier, limit: Limit = 50,
-           after: After = None) -> Any:
-    items, nxt = listing.ledger(svc, customer_id, limit, present.uncursor(after, int))
+           after: After = None,
+           program: Annotated[str | None, Query(max_length=100, description=(
+               "E1: only the entries of the customer's enrollments in this program"))] = None,
+           ) -> Any:
+    items, nxt = listing.ledger(svc, customer_id, limit, present.uncursor(after, int), program)
     return present.page(items, nxt)
 
 

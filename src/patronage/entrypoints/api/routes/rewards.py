@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
 from patronage.entrypoints.api import schemas as s
 from patronage.entrypoints.api.deps import Manager, Service
+from patronage.entrypoints.api.records import ApiKey
 from patronage.entrypoints.api.routes.customers import CustomerId, with_user
 from patronage.service import rewards_manual
+from patronage.service.app import Patronage
+from patronage.service.uow import Tx
 
 router = APIRouter(prefix="/v1", tags=["rewards by hand"])
 RewardId = Annotated[int, Path(ge=1, le=2**62)]
@@ -36,15 +40,17 @@ def issue_coupon(customer_id: CustomerId, body: s.CouponIssueBody, svc: Service,
              summary="Cancel an open credit memo: what remained goes back to its reason")
 def cancel_credit_memo(memo_id: RewardId, svc: Service, key: Manager,
                        body: s.RewardCancelBody | None = None) -> Any:
-    data = with_user(body.model_dump(exclude_unset=True) if body else {}, key)
-    return svc.run(lambda tx: rewards_manual.cancel_credit_memo(tx, memo_id, data),
-                   user=data["user"])
+    return _cancel(rewards_manual.cancel_credit_memo, memo_id, svc, key, body)
 
 
 @router.post("/coupons/{coupon_id}/cancel", response_model=s.RewardOut,
              summary="Cancel an open coupon: its amount goes back to its reason")
 def cancel_coupon(coupon_id: RewardId, svc: Service, key: Manager,
                   body: s.RewardCancelBody | None = None) -> Any:
+    return _cancel(rewards_manual.cancel_coupon, coupon_id, svc, key, body)
+
+
+def _cancel(cancel: Callable[[Tx, int, Any], dict[str, Any]], reward_id: int, svc: Patronage,
+            key: ApiKey, body: s.RewardCancelBody | None) -> Any:
     data = with_user(body.model_dump(exclude_unset=True) if body else {}, key)
-    return svc.run(lambda tx: rewards_manual.cancel_coupon(tx, coupon_id, data),
-                   user=data["user"])
+    return svc.run(lambda tx: cancel(tx, reward_id, data), user=data["user"])

@@ -24,7 +24,7 @@ from patronage.entrypoints.web.deps import (
     refused,
 )
 from patronage.entrypoints.web.forms import refused_form, typed_of
-from patronage.service import reports
+from patronage.service import memberships, reports
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 DETAILS = ("name", "email", "type", "status", "price_group", *CONTACT_FIELDS)
@@ -33,9 +33,9 @@ NEW_CUSTOMER = ("id", "name", "email", "type", "status")
 FORMS: dict[str, tuple[str, ...]] = {
     "edit": DETAILS,
     "enroll": ("program", "date", "close_current"),
-    "unenroll": (),
+    "unenroll": ("program",),  # E1 `many`: which program to leave
     "cards": ("number",),
-    "adjust": ("mode", "amount", "expires", "reason", "allow_negative"),
+    "adjust": ("program", "mode", "amount", "expires", "reason", "allow_negative"),
 }
 CHECKBOXES = ("close_current", "allow_negative")
 RENAMED = {"cards": {"add": "number"},
@@ -119,6 +119,9 @@ def _customer_page(request: Request, c: Any, customer_id: str, as_of: str = "",
     enrollments = c.facade.read(lambda tx: reports.enrollments_of(tx, customer_id))
     programs = c.facade.read(lambda tx: tx.repo.programs())
     lists = c.facade.read(reports.shop_lists)
+    # E1 `many`: a card per program the customer is in, and forms that name the program
+    many = c.facade.read(memberships.many)
+    cards = c.facade.read(lambda tx: reports.program_cards(tx, customer_id, when))
     chart = {"type": "bar", "data": {
         "labels": [x.date.isoformat() for x in view.balance.expiring],
         "datasets": [{"label": "points expiring", "data": [x.points for x in view.balance.expiring],
@@ -129,7 +132,7 @@ def _customer_page(request: Request, c: Any, customer_id: str, as_of: str = "",
                 cust=view, ledger=ledger, enrollments=enrollments, programs=programs,
                 lists=lists, chart=chart, as_of=as_of, url=_url(customer_id),
                 address=address_lines({k: getattr(view, k) for k in CONTACT_FIELDS}),
-                failed=failed, typed=typed or {}, errors=errors or {})
+                many=many, cards=cards, failed=failed, typed=typed or {}, errors=errors or {})
 
 
 @router.post("/customers/{customer_id}/edit")
@@ -147,7 +150,8 @@ def customer_enroll(customer_id: str, request: Request, user: Manager, form: Pos
     confirming form carries the figures shown, so a balance that moved meanwhile is shown
     again rather than forfeited unseen)."""
     program = str(form.get("program") or "").strip()
-    close_current = form.get("close_current") == "on"
+    # E1 `many`: enrolling keeps the programs held; only `one` transfers
+    close_current = form.get("close_current") == "on" and not c.facade.read(memberships.many)
     try:
         if not program:
             raise invalid("program", "choose the program to enroll in")
@@ -174,8 +178,12 @@ def customer_enroll(customer_id: str, request: Request, user: Manager, form: Pos
 @router.post("/customers/{customer_id}/unenroll")
 def customer_unenroll(customer_id: str, request: Request, user: Manager, form: Posted,
                       c: ConsoleDep) -> Response:
-    return _do(request, c, customer_id, "unenroll", form, lambda: c.facade.unenroll(
-        {"customer": customer_id, "user": user.name, "date": day(form.get("date"))}).message)
+    body: dict[str, Any] = {"customer": customer_id, "user": user.name,
+                            "date": day(form.get("date"))}
+    if form.get("program"):
+        body["program"] = str(form.get("program"))  # E1 `many`: which program to leave
+    return _do(request, c, customer_id, "unenroll", form,
+               lambda: c.facade.unenroll(body).message)
 
 
 @router.post("/customers/{customer_id}/cards")
@@ -201,10 +209,13 @@ def customer_adjust(customer_id: str, request: Request, user: Manager, form: Pos
     elif mode == "expiry":
         body["points"] = 0
     body["expires"] = str(form.get("expires") or "").strip() or None
+    program = str(form.get("program") or "").strip() or None
+    if program is not None:
+        body["program"] = program  # E1 `many`: which program to adjust
 
     def act() -> str:
         out = c.facade.adjust(body)
-        now = c.facade.balance(customer_id)
+        now = c.facade.balance(customer_id, program=program)
         return f"{out.message}; available now {now.available}, pending {now.pending}"
 
     return _do(request, c, customer_id, "adjust", form, act)

@@ -33,13 +33,30 @@ PAGE_ROWS = 1000  # a page shows this many rows; the CSV has them all
 
 def _answer(request: Request, name: str, rows: list[dict[str, Any]], fmt: str, **ctx: Any) \
         -> Response:
+    stamp = ctx.get('stamp', dt.date.today().isoformat())
+    if ctx.get("program"):
+        stamp = f"{ctx['program']}-{stamp}"  # E1: a filtered CSV says which program
     if fmt == "csv":
-        return csv_download(to_csv(rows, ctx.pop("columns", None)),
-                            f"{name}-{ctx.get('stamp', dt.date.today().isoformat())}.csv")
+        return csv_download(to_csv(rows, ctx.pop("columns", None)), f"{name}-{stamp}.csv")
     query = request.url.query
     csv_url = f"{request.url.path}?{query + '&' if query else ''}format=csv"
+    if "programs" in ctx:
+        ctx["program_links"] = _program_links(request, ctx["programs"])
     return page(request, f"report_{name}.html", title=REPORTS.get(name, "Journal"),
                 rows=rows[:PAGE_ROWS], total_rows=len(rows), csv_url=csv_url, **ctx)
+
+
+def _program_links(request: Request, programs: list[Any]) -> list[tuple[str, str, str]]:
+    """The report bar's program filter (E1): (program id, label, this report's URL for it;
+    "" for all programs), the other filters kept."""
+    def url_for(program: str) -> str:
+        url = request.url.remove_query_params(["program", "format"])
+        if program:
+            url = url.include_query_params(program=program)
+        return f"{url.path}?{url.query}" if url.query else url.path
+
+    return [("", "all programs", url_for(""))] + [
+        (p.id, f"{p.name} ({p.id})", url_for(p.id)) for p in programs]
 
 
 def _range(c: Any, start: str, end: str) -> tuple[dt.date, dt.date]:
@@ -62,8 +79,10 @@ def report_balances(request: Request, user: Manager, c: ConsoleDep, as_of: str =
     rows = c.facade.read(lambda tx: reports.customer_balances(
         tx, when, program or None, include_zero=zero == "on"))
     totals = {k: sum(r[k] for r in rows) for k in ("pending", "available", "expiring_30_days")}
+    per_program = reports.totals_by_program(rows, ("pending", "available", "expiring_30_days"))
     return _answer(request, "balances", rows, format, as_of=when, program=program, zero=zero,
-                   totals=totals, programs=c.facade.read(lambda tx: tx.repo.programs()),
+                   totals=totals, per_program=per_program,
+                   programs=c.facade.read(lambda tx: tx.repo.programs()),
                    stamp=str(when))
 
 
@@ -127,12 +146,13 @@ def report_expiring(request: Request, user: Manager, c: ConsoleDep, as_of: str =
     when = day(as_of, c.facade.clock.today())
     rows = c.facade.read(lambda tx: reports.expiring(tx, when, program or None))
     totals = reports.expiring_totals(rows)
+    per_program = reports.totals_by_program(rows, ("within_30", "days_31_60", "days_61_90"))
     chart = {"type": "bar", "data": {"labels": ["next 30 days", "next 60 days", "next 90 days"],
              "datasets": [{"label": "points", "data": list(totals.values()),
                            "backgroundColor": "#d97706"}]},
              "options": {"plugins": {"legend": {"display": False}}}}
     return _answer(request, "expiring", rows, format, as_of=when, program=program, totals=totals,
-                   chart=chart, programs=c.facade.read(lambda tx: tx.repo.programs()),
+                   per_program=per_program, chart=chart, programs=c.facade.read(lambda tx: tx.repo.programs()),
                    stamp=str(when))
 
 

@@ -86,22 +86,21 @@ def _form_again(request: Request, c: ConsoleDep, customer_id: str, values: dict[
 @router.post("/customers/{customer_id}/credit-memos/{memo_id}/cancel")
 def cancel_memo(customer_id: str, memo_id: int, user: Manager, form: Posted,
                 c: ConsoleDep) -> Response:
-    body = {"customer": customer_id, "user": user.name, "note": _text(form, "note") or None}
-    return _cancel(customer_id, "credit memo", memo_id, lambda: c.facade.run(
-        lambda tx: rewards_manual.cancel_credit_memo(tx, memo_id, body), user=user.name))
+    return _cancel(c, user, form, customer_id, "credit memo", memo_id,
+                   rewards_manual.cancel_credit_memo)
 
 
 @router.post("/customers/{customer_id}/coupons/{coupon_id}/cancel")
 def cancel_coupon(customer_id: str, coupon_id: int, user: Manager, form: Posted,
                   c: ConsoleDep) -> Response:
+    return _cancel(c, user, form, customer_id, "coupon", coupon_id, rewards_manual.cancel_coupon)
+
+
+def _cancel(c: ConsoleDep, user: Manager, form: Posted, customer_id: str, label: str,
+            reward_id: int, cancel: Any) -> Response:
     body = {"customer": customer_id, "user": user.name, "note": _text(form, "note") or None}
-    return _cancel(customer_id, "coupon", coupon_id, lambda: c.facade.run(
-        lambda tx: rewards_manual.cancel_coupon(tx, coupon_id, body), user=user.name))
-
-
-def _cancel(customer_id: str, label: str, reward_id: int, action: Any) -> Response:
     try:
-        done = action()
+        done = c.facade.run(lambda tx: cancel(tx, reward_id, body), user=user.name)
     except PatronageError as err:
         return refused(_url(customer_id), err)
     if done["repeated"]:

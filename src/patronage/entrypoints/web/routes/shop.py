@@ -62,6 +62,8 @@ def shop_save(section: str, request: Request, user: Admin, form: Posted,
         body["name"] = str(form.get("name") or "").strip() or current["name"]
         body["currency"] = str(form.get("currency") or "").strip().upper() or current["currency"]
         body["allow_credit_for_gift_cards"] = form.get("allow_credit_for_gift_cards") == "on"
+        if form.get("programs_per_customer"):  # E1: one | many (a bad value: `invalid`)
+            body["programs_per_customer"] = str(form.get("programs_per_customer"))
     elif section in SECTIONS:
         numbered = numbered_rows(form, section, SECTIONS[section], CHECKBOXES)
         rows = [dict(row) for _, row in numbered]
@@ -87,7 +89,8 @@ def _refused(request: Request, c: Any, section: str, form: Any, err: PatronageEr
     if section == "settings":
         typed: Any = {"name": str(form.get("name") or ""),
                       "currency": str(form.get("currency") or ""),
-                      "allow_credit_for_gift_cards": form.get("allow_credit_for_gift_cards") == "on"}
+                      "allow_credit_for_gift_cards": form.get("allow_credit_for_gift_cards") == "on",
+                      "programs_per_customer": str(form.get("programs_per_customer") or "")}
         fields = list(typed)
     else:
         every = numbered_rows(form, section, SECTIONS[section], CHECKBOXES, keep_blank=True)

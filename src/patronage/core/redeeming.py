@@ -1,0 +1,71 @@
+"""Redemption rules of a points bank (issue 23 item 2; R6-R8 in docs/decisions.md), on top
+of C2's maximum: a minimum, whole steps of points, a maximum share of the invoice.
+
+Pure: the checkout (service/invoices.py `_plan_rewards`) asks these what "all" takes and
+whether an amount the cashier typed may be redeemed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from math import lcm
+
+from patronage.core.errors import PatronageError, Problem
+from patronage.core.money import CENT, ZERO, fmt, whole_cent_step
+
+FIELD = "redeem.rewards"
+
+
+@dataclass(frozen=True)
+class RedeemRules:
+    """A program's three settings: 0, 1 and 100 are "no rule"."""
+
+    min_points: int = 0
+    step_points: int = 1
+    max_share_percent: int = 100
+
+
+def share_cap(base: Decimal, percent: int) -> Decimal:
+    """R8: the most of `base` (what points may pay for on the invoice, C2) that points
+    pay: `percent` of it, down to the cent (never below 0)."""
+    return max(ZERO, (base * percent / 100).quantize(CENT, rounding=ROUND_FLOOR))
+
+
+def redeemable_points(available: int, base: Decimal, point_value: Decimal,
+                      rules: RedeemRules) -> int:
+    """C2 with R6-R8: the most points "all" takes. At most the points available and those
+    the share cap (R8; C2's base at 100%) pays for; a multiple of both the step (R7) and
+    C2's whole-cent step; 0 when that is below the minimum (R6)."""
+    cap = share_cap(base, rules.max_share_percent)
+    most = max(0, min(available, int(cap // point_value)))
+    most -= most % lcm(rules.step_points, whole_cent_step(point_value))
+    return most if most >= rules.min_points else 0
+
+
+def refusal(points: int, amount: Decimal, available: int, base: Decimal,
+            rules: RedeemRules) -> PatronageError | None:
+    """R6-R8 for a redemption of `points` (worth `amount`) a cashier asked for, with
+    `available` points: why it is refused, or None. Redeeming nothing is never refused."""
+    if points == 0:
+        return None
+    if points < rules.min_points or available < rules.min_points:
+        who = (f"{points} points are" if points < rules.min_points
+               else f"the customer's {available} points are")
+        return PatronageError(
+            "below_minimum",
+            f"{who} below the minimum of {rules.min_points} points redeemed at a time",
+            [Problem(FIELD, f"at least {rules.min_points} points")])
+    if points % rules.step_points:
+        return PatronageError(
+            "not_whole_steps",
+            f"{points} points are not a whole number of steps of {rules.step_points}",
+            [Problem(FIELD, f"a multiple of {rules.step_points} points")])
+    cap = share_cap(base, rules.max_share_percent)
+    if rules.max_share_percent < 100 and amount > cap:
+        return PatronageError(
+            "above_maximum",
+            f"rewards {fmt(amount)} are above {rules.max_share_percent}% of the invoice: "
+            f"at most {fmt(cap)}",
+            [Problem(FIELD, f"at most {fmt(cap)} ({rules.max_share_percent}%)")])
+    return None

@@ -1,0 +1,75 @@
+"""Issue 23 item 2 (R6-R8) in real headless Chromium against a real `patronage serve`: a
+manager sets a points bank's redemption rules on the program form (an absurd share is
+refused beside its field, the rest kept as typed), and they are read back from the
+database. Screenshots go to test-output/screenshots/ (redeem-rules-*.png)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .browsing import log_in
+from .test_browser import (  # noqa: F401 - fixtures used by name
+    CHROMIUM,
+    PASSWORD,
+    Day,
+    browser,
+    cli,
+    server,
+)
+
+SHOP_FILE = """
+shop:
+  name: Tire Town
+  stores: [{id: 1, name: Main}]
+programs:
+  - {id: bank, name: Reward Cents, kind: points_bank, status: open, effective: 2024-01-01,
+     point_value: "0.01", filters: [{name: all}],
+     multipliers: [{name: base, currency_per_point: "1.00"}]}
+"""
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="chromium is not installed (scripts/install-browser)")
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file: the points bank with no redemption rules, and a manager."""
+    tmp = tmp_path_factory.mktemp("redeem-rules")
+    database = f"sqlite:///{tmp / 'shop.db'}"
+    (tmp / "shop.yaml").write_text(SHOP_FILE)
+    cli(database, "db", "upgrade")
+    cli(database, "programs", "apply", str(tmp / "shop.yaml"))
+    cli(database, "users", "create", "--role", "manager", "--name", "maria",
+        "--password", PASSWORD)
+    return database
+
+
+@pytest.fixture
+def day(day: Day) -> Day:
+    """conftest's tab, the manager logged in."""
+    log_in(day, "maria")
+    return day
+
+
+def test_redemption_rules_on_the_program_form(day: Day) -> None:
+    page = day.page
+    day.go("/programs/bank")
+    assert page.input_value("input[name=redeem_min_points]") == "0"
+    page.fill("input[name=redeem_min_points]", "500")
+    page.fill("input[name=redeem_step_points]", "100")
+    page.fill("input[name=redeem_max_share_percent]", "150")
+    page.click("button[value=save]")
+    assert page.inner_text(".err[data-field=redeem_max_share_percent]")
+    assert page.input_value("input[name=redeem_min_points]") == "500"  # kept as typed
+    day.shot("redeem-rules-01-bad-share")
+    page.fill("input[name=redeem_max_share_percent]", "50")
+    page.click("button[value=save]")
+    page.wait_for_url("**/programs/bank")
+    assert "program bank saved" in day.flash()
+    day.go("/programs/bank")  # read back from the database
+    assert [page.input_value(f"input[name={name}]") for name in
+            ("redeem_min_points", "redeem_step_points", "redeem_max_share_percent")] \
+        == ["500", "100", "50"]
+    day.shot("redeem-rules-02-program-form")
