@@ -13,7 +13,7 @@ from patronage.entrypoints.web import accounts
 from patronage.service.app import Patronage
 
 from .conftest import SHOP
-from .test_browser import PASSWORD, Day
+from .test_browser import PASSWORD, Day, cli
 
 
 def shop_file(folder: Path, fill: Callable[[Patronage], Any]) -> str:
@@ -26,6 +26,19 @@ def shop_file(folder: Path, fill: Callable[[Patronage], Any]) -> str:
         accounts.create_user(app.engine, name, role, PASSWORD, store)
     fill(app)
     app.engine.dispose()
+    return url
+
+
+def cli_shop(folder: Path, shop_yaml: str, *commands: tuple[str, ...]) -> str:
+    """A SQLite database in `folder` made as an operator would: `db upgrade`, `programs
+    apply` of `shop_yaml`, then each of `commands`, then a manager `maria`."""
+    url = f"sqlite:///{folder / 'shop.db'}"
+    (folder / "shop.yaml").write_text(shop_yaml)
+    cli(url, "db", "upgrade")
+    cli(url, "programs", "apply", str(folder / "shop.yaml"))
+    for command in commands:
+        cli(url, *command)
+    cli(url, "users", "create", "--role", "manager", "--name", "maria", "--password", PASSWORD)
     return url
 
 

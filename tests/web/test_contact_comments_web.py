@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from .browsing import log_in
+from .browsing import cli_shop, log_in
 from .test_browser import (  # noqa: F401 - fixtures used by name
     CHROMIUM,
-    PASSWORD,
     Day,
     browser,
-    cli,
     server,
 )
 
@@ -47,16 +45,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file with a shop that defines two statuses, a program, two customers
     enrolled in it (letters to print: neither has an email) and a manager."""
-    tmp = tmp_path_factory.mktemp("contact")
-    database = f"sqlite:///{tmp / 'shop.db'}"
-    (tmp / "shop.yaml").write_text(SHOP_FILE)
-    cli(database, "db", "upgrade")
-    cli(database, "programs", "apply", str(tmp / "shop.yaml"))
-    for customer in ("C1", "C2"):
-        cli(database, "enroll", customer, "club")
-    cli(database, "users", "create", "--role", "manager", "--name", "maria",
-        "--password", PASSWORD)
-    return database
+    return cli_shop(tmp_path_factory.mktemp("contact"), SHOP_FILE,
+                    ("enroll", "C1", "club"), ("enroll", "C2", "club"))
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from .browsing import cli_shop
 from .test_browser import (  # noqa: F401 - fixtures used by name
     CHROMIUM,
     PASSWORD,
     SHOTS,
     Day,
     browser,
-    cli,
     server,
 )
 
@@ -74,14 +74,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file with a shop whose 250 Club takes RETAIL customers' tires only."""
-    tmp = tmp_path_factory.mktemp("explain")
-    database = f"sqlite:///{tmp / 'shop.db'}"
-    (tmp / "shop.yaml").write_text(SHOP_FILE)
-    cli(database, "db", "upgrade")
-    cli(database, "programs", "apply", str(tmp / "shop.yaml"))
-    cli(database, "users", "create", "--role", "manager", "--name", "maria",
-        "--password", PASSWORD)
-    return database
+    return cli_shop(tmp_path_factory.mktemp("explain"), SHOP_FILE)
 
 
 @pytest.fixture

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from .browsing import log_in
+from .browsing import cli_shop, log_in
 from .test_browser import (  # noqa: F401 - fixtures used by name
     CHROMIUM,
-    PASSWORD,
     Day,
     browser,
-    cli,
     server,
 )
 
@@ -36,14 +34,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file: the points bank with no redemption rules, and a manager."""
-    tmp = tmp_path_factory.mktemp("redeem-rules")
-    database = f"sqlite:///{tmp / 'shop.db'}"
-    (tmp / "shop.yaml").write_text(SHOP_FILE)
-    cli(database, "db", "upgrade")
-    cli(database, "programs", "apply", str(tmp / "shop.yaml"))
-    cli(database, "users", "create", "--role", "manager", "--name", "maria",
-        "--password", PASSWORD)
-    return database
+    return cli_shop(tmp_path_factory.mktemp("redeem-rules"), SHOP_FILE)
 
 
 @pytest.fixture

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from .browsing import log_in
+from .browsing import cli_shop, log_in
 from .test_browser import (  # noqa: F401 - fixtures used by name
     CHROMIUM,
-    PASSWORD,
     Day,
     browser,
-    cli,
     server,
 )
 
@@ -43,17 +41,9 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file: the points bank (no reminders yet), Ann with an email and 300 points
     that expire in 5 days, and a manager."""
-    tmp = tmp_path_factory.mktemp("reminders")
-    database = f"sqlite:///{tmp / 'shop.db'}"
-    (tmp / "shop.yaml").write_text(SHOP_FILE)
-    cli(database, "db", "upgrade")
-    cli(database, "programs", "apply", str(tmp / "shop.yaml"))
-    cli(database, "enroll", "C1", "bank")
-    cli(database, "adjust", "C1", "--points", "300", "--expires", EXPIRES.isoformat(),
-        "--reason", "opening balance")
-    cli(database, "users", "create", "--role", "manager", "--name", "maria",
-        "--password", PASSWORD)
-    return database
+    return cli_shop(tmp_path_factory.mktemp("reminders"), SHOP_FILE, ("enroll", "C1", "bank"),
+                    ("adjust", "C1", "--points", "300", "--expires", EXPIRES.isoformat(),
+                     "--reason", "opening balance"))
 
 
 @pytest.fixture
