@@ -41,8 +41,16 @@ def balance(tx: Tx, customer_id: str, as_of: dt.date | None = None,
 
 def balance_by_program(tx: Tx, customer_id: str, as_of: dt.date | None = None,
                        program: str | None = None) -> tuple[Balance, list[Balance]]:
-    """`balance` and `balances` read together (REST's balance answer, one transaction)."""
-    return balance(tx, customer_id, as_of, program), balances(tx, customer_id, as_of)
+    """`balance` and `balances` read together (REST's balance answer, one transaction),
+    each enrollment's figures worked out once."""
+    each = balances(tx, customer_id, as_of)
+    if program is None:
+        return (each[0] if each else ledger.balance(tx, None, None, as_of or tx.day)), each
+    top = next((b for b in each if b.program == program), None)
+    if top is None:  # refused as `balance` refuses it: `not_enrolled` at `program`
+        memberships.named_enrollment(tx, customer_id, program, "program")
+        raise AssertionError("unreachable: named_enrollment refuses a program not held")
+    return top, each
 
 
 def balances(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> list[Balance]:
