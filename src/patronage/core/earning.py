@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from patronage.core.dates import in_effect
-from patronage.core.money import ZERO, floor_int, round_money
+from patronage.core.money import ZERO, floor_int, round_money, to_cents
 from patronage.core.programs import Filter, Program
 
 NEVER_ELIGIBLE_ITEM_TYPES = frozenset({"gift_card"})
@@ -57,29 +57,82 @@ class Sale:
 
 
 @dataclass(frozen=True)
+class Extra:
+    """Points given on top of A4's by a tier or a campaign (issue 23 items 1 and 3,
+    docs/decisions.md B1): `source` names it ("tier:gold", "campaign:12"), `points` is what
+    it gave on the invoice's eligible amount at accrual, `label` how people read it."""
+
+    source: str
+    points: int
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Rate:
-    """An earning rule frozen on an invoice: a multiplier, or percent tiers with a point value."""
+    """An earning rule frozen on an invoice: a multiplier, or percent tiers with a point
+    value; and the extras (tiers, campaigns) it earned on `extras_on`, the eligible amount
+    at accrual. A return keeps each extra in proportion to the eligible amount kept (B1)."""
 
     currency_per_point: Decimal | None = None
     tiers: tuple[tuple[Decimal | None, Decimal], ...] = ()
     point_value: Decimal | None = None
+    extras: tuple[Extra, ...] = ()
+    extras_on: Decimal = ZERO
 
-    def points(self, eligible: Decimal) -> int:
-        """A4: floor(amount / currency_per_point), or floor(amount x percent / 100 / value)."""
-        if eligible <= 0:
+    def times(self, eligible: Decimal, factor: Decimal) -> int:
+        """floor(A4's points before the floor x `factor`), multiplied before dividing so it
+        is exact: what a tier's or a campaign's multiplier gives on top (factor 0.5 for a
+        1.5x tier, 1 for double points; B1). 0 on nothing eligible or a factor <= 0."""
+        if eligible <= 0 or factor <= 0:
             return 0
         if self.currency_per_point is not None:
-            return floor_int(eligible / self.currency_per_point)
+            return floor_int(eligible * factor / self.currency_per_point)
         if self.tiers and self.point_value:
-            return floor_int(eligible * band_percent(self.tiers, eligible) / 100 / self.point_value)
+            percent = band_percent(self.tiers, eligible)
+            return floor_int(eligible * factor * percent / 100 / self.point_value)
         return 0
 
+    def exact(self, eligible: Decimal) -> Decimal:
+        """A4 before the floor (for display; to multiply it use `times`, which is exact)."""
+        if eligible <= 0:
+            return ZERO
+        if self.currency_per_point is not None:
+            return eligible / self.currency_per_point
+        if self.tiers and self.point_value:
+            return eligible * band_percent(self.tiers, eligible) / 100 / self.point_value
+        return ZERO
+
+    def base_points(self, eligible: Decimal) -> int:
+        """A4: floor(amount / currency_per_point), or floor(amount x percent / 100 / value)."""
+        return self.times(eligible, Decimal(1))
+
+    def kept_extras(self, eligible: Decimal) -> tuple[tuple[Extra, int], ...]:
+        """B1: each extra's points on `eligible`: floor(points x kept / given-on), cumulative
+        like `money.prorate`, so a full return or a void keeps none and never more than given."""
+        whole = to_cents(self.extras_on)
+        if whole <= 0:
+            return tuple((x, 0) for x in self.extras)
+        kept = min(max(to_cents(eligible), 0), whole)
+        return tuple((x, x.points * kept // whole) for x in self.extras)
+
+    def points(self, eligible: Decimal) -> int:
+        """A4 and B1: the base points and every extra kept on `eligible`."""
+        return self.base_points(eligible) + sum(n for _, n in self.kept_extras(eligible))
+
+    def with_extras(self, extras: tuple[Extra, ...], on: Decimal) -> Rate:
+        """This rate with the extras given on the eligible amount `on`."""
+        return Rate(self.currency_per_point, self.tiers, self.point_value, tuple(extras), on)
+
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "currency_per_point": None if self.currency_per_point is None else str(self.currency_per_point),
             "tiers": [[None if u is None else str(u), str(p)] for u, p in self.tiers],
             "point_value": None if self.point_value is None else str(self.point_value),
         }
+        if self.extras:  # rates without extras are stored as they always were
+            out["extras"] = [[x.source, x.points, x.label] for x in self.extras]
+            out["extras_on"] = str(self.extras_on)
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, object] | None) -> Rate:
@@ -87,11 +140,28 @@ class Rate:
             return cls()
         cpp, pv = data.get("currency_per_point"), data.get("point_value")
         tiers: list[list[object]] = list(data.get("tiers") or [])  # type: ignore[call-overload]
+        extras: list[list[object]] = list(data.get("extras") or [])  # type: ignore[call-overload]
         return cls(
             currency_per_point=None if cpp is None else Decimal(str(cpp)),
             tiers=tuple((None if u is None else Decimal(str(u)), Decimal(str(p))) for u, p in tiers),
             point_value=None if pv is None else Decimal(str(pv)),
+            extras=tuple(Extra(str(s), int(str(n)), str(label)) for s, n, label in extras),
+            extras_on=Decimal(str(data.get("extras_on") or "0")),
         )
+
+
+@dataclass(frozen=True)
+class Earning:
+    """What A2-A4 found on an invoice (or a cart) in one program: its sale, its lines with
+    the amount each has now (less returns) and whether it earns, the eligible amount, and
+    the base rate. What a tier or a campaign looks at to decide its extra (B1)."""
+
+    sale: Sale
+    lines: tuple[Line, ...]
+    amounts: tuple[Decimal, ...]
+    earns: tuple[bool, ...]
+    eligible: Decimal
+    rate: Rate
 
 
 def band_percent(tiers: tuple[tuple[Decimal | None, Decimal], ...], amount: Decimal) -> Decimal:

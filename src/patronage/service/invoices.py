@@ -14,14 +14,22 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from patronage.core import journal
-from patronage.core.earning import NEVER_EARNING_TYPES, Line, Sale, line_eligible, rate_for
+from patronage.core.earning import (
+    NEVER_EARNING_TYPES,
+    Earning,
+    Line,
+    Rate,
+    Sale,
+    line_eligible,
+    rate_for,
+)
 from patronage.core.earning import eligible_amount as eligible_of
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.explain import accrual
 from patronage.core.money import CENT, ZERO, fmt, share
 from patronage.core.programs import Program
 from patronage.core.redeeming import RedeemRules, redeemable_points, refusal, share_cap
-from patronage.service import awards, explaining, ledger, memberships
+from patronage.service import awards, bonuses, explaining, ledger, memberships
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, body_hash, parse
 from patronage.service.uow import Tx
@@ -372,22 +380,19 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
         return
     sale = Sale(date=earn_day, type=inv["type"], store=inv["store_id"], job_type=inv["job_type"])
     lines = tx.repo.invoice_lines(pk)
-    flags, earning = [], []
+    flags, earning, stored = [], [], []
     for x in lines:
-        line = Line(sku=x["sku"], item_type=x["item_type"], qty=x["qty"], price=x["price"],
-                    discount=x["discount"], product_line=x["product_line"],
-                    sub_department=x["sub_department"], vendor=x["vendor"],
-                    manufacturer=x["manufacturer"])
+        line = _stored_line(x)
+        stored.append(line)
         earns = line_eligible(program, sale, line)
         if earns:
             earning.append(x["line_no"])
         flags.append(earns or bool(x["eligible"]))
     if earning:
         tx.repo.set_lines_eligible(pk, earning)
-    rate = rate_for(program, sale)
-    eligible = eligible_of([(amount, flag) for (amount, _), flag in  # the lines as now stored
-                            zip(remaining_amounts(lines), flags, strict=True)],
-                           inv["loyalty_discount"])
+    kept = [amount for amount, _ in remaining_amounts(lines)]  # the lines as now stored
+    eligible = eligible_of(list(zip(kept, flags, strict=True)), inv["loyalty_discount"])
+    rate = earning_rate(tx, enrollment, program, sale, stored, kept, flags, eligible)
     points = rate.points(eligible)
     lot_id = None
     if points > 0:
@@ -396,6 +401,7 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
     tx.repo.update_invoice(pk, accrued=True, accrual_date=accrual_day, points=points,
                            lot_id=lot_id, enrollment_id=enrollment["id"], rate=rate.to_json(),
                            eligible_amount=eligible)
+    bonuses.after_accrual(tx, enrollment, program, pk, rate, points, accrual_day)
     if points > 0:
         tx.repo.record_event("points.accrued", accrual_day, inv["customer_id"],
                              {"customer": inv["customer_id"], "invoice": inv["external_id"],
@@ -403,6 +409,15 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
                               "date": accrual_day.isoformat()}, tx.now)
         if program.grace_days == 0:
             awards.check_recurring(tx, enrollment, program, accrual_day, inv["store_id"], "accrual")
+
+
+def earning_rate(tx: Tx, enrollment: RowMapping, program: Program, sale: Sale,
+                 lines: list[Line], amounts: list[Decimal], earns: list[bool],
+                 eligible: Decimal, quote: bool = False) -> Rate:
+    """A4's rate in `program` for this sale, with the extras of B1 (tiers, campaigns)."""
+    found = Earning(sale, tuple(lines), tuple(amounts), tuple(earns), eligible,
+                    rate_for(program, sale))
+    return bonuses.rate_with_extras(tx, enrollment, program, found, quote=quote)
 
 
 def accrue_each(tx: Tx, inv: RowMapping, day: dt.date) -> None:
@@ -414,16 +429,16 @@ def accrue_each(tx: Tx, inv: RowMapping, day: dt.date) -> None:
     done = {s["enrollment_id"] for s in tx.repo.invoice_earnings(inv["id"])}
     sale = Sale(date=earn_day, type=inv["type"], store=inv["store_id"], job_type=inv["job_type"])
     lines = tx.repo.invoice_lines(inv["id"])
-    kept = remaining_amounts(lines)
+    stored = [_stored_line(x) for x in lines]
+    kept = [amount for amount, _ in remaining_amounts(lines)]
     for enrollment, program in earning_programs(tx, inv, earn_day):
         accrual_day = accrual_day_of(tx, inv, program, earn_day, day)
         if enrollment["id"] in done or accrual_day is None:
             continue
-        earning = [x["line_no"] for x in lines if line_eligible(program, sale, _stored_line(x))]
-        rate = rate_for(program, sale)
-        eligible = eligible_of([(amount, x["line_no"] in earning)
-                                for (amount, _), x in zip(kept, lines, strict=True)],
-                               inv["loyalty_discount"])
+        earns = [line_eligible(program, sale, line) for line in stored]
+        earning = [x["line_no"] for x, flag in zip(lines, earns, strict=True) if flag]
+        eligible = eligible_of(list(zip(kept, earns, strict=True)), inv["loyalty_discount"])
+        rate = earning_rate(tx, enrollment, program, sale, stored, kept, earns, eligible)
         points = rate.points(eligible)
         lot_id = None
         if points > 0:
@@ -435,6 +450,7 @@ def accrue_each(tx: Tx, inv: RowMapping, day: dt.date) -> None:
             "rate": rate.to_json(), "eligible_amount": eligible, "lines": earning})
         if earning:
             tx.repo.set_lines_eligible(inv["id"], earning)  # the union: any program's
+        bonuses.after_accrual(tx, enrollment, program, inv["id"], rate, points, accrual_day)
         if points > 0:
             tx.repo.record_event("points.accrued", accrual_day, inv["customer_id"],
                                  {"customer": inv["customer_id"], "invoice": inv["external_id"],
@@ -545,9 +561,11 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
     elif b.customer is not None and co.program is not None and co.enrollment is not None:
         inv = {"customer_id": b.customer, "type": b.type, "date": day, "converted_on": None}
         if earning_program(tx, inv, day) is not None and due.ever:  # type: ignore[arg-type]
-            amounts = [(x.amount, line_eligible(co.program, sale, x)) for x in lines]
-            eligible = eligible_of(amounts, co.discount)
-            earnable = rate_for(co.program, sale).points(eligible)
+            earns = [line_eligible(co.program, sale, x) for x in lines]
+            amounts = [x.amount for x in lines]
+            eligible = eligible_of(list(zip(amounts, earns, strict=True)), co.discount)
+            earnable = earning_rate(tx, co.enrollment, co.program, sale, lines, amounts, earns,
+                                    eligible, quote=True).points(eligible)
     bal = ledger.balance(tx, co.enrollment, co.program, day)
     out = {
         "points": (now if earned is not None else earnable if due.now else 0),
@@ -578,13 +596,15 @@ def _quote_each(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line], co: Check
     inv = {"customer_id": b.customer, "type": b.type, "date": day, "converted_on": None}
     paid = sum((a for _, a in tenders), ZERO)
     out = []
-    for _, program in earning_programs(tx, inv, day):  # type: ignore[arg-type]
+    amounts = [x.amount for x in lines]
+    for enrollment, program in earning_programs(tx, inv, day):  # type: ignore[arg-type]
         due = accrual(program, paid, co.total, [t for t, _ in tenders])
         if not due.ever:
             continue
-        eligible = eligible_of([(x.amount, line_eligible(program, sale, x)) for x in lines],
-                               co.discount)
-        points = rate_for(program, sale).points(eligible)
+        earns = [line_eligible(program, sale, x) for x in lines]
+        eligible = eligible_of(list(zip(amounts, earns, strict=True)), co.discount)
+        points = earning_rate(tx, enrollment, program, sale, lines, amounts, earns, eligible,
+                              quote=True).points(eligible)
         out.append({"program": program.id, "points": points if due.now else 0,
                     "points_earnable": points, "eligible_amount": eligible})
     return out

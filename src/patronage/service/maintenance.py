@@ -20,7 +20,7 @@ from patronage.adapters.db.run_parts import CustomerRange
 from patronage.core import journal
 from patronage.core.dates import days_between
 from patronage.core.errors import PatronageError, not_found
-from patronage.service import awards, ledger, reminders
+from patronage.service import awards, bonuses, ledger, reminders
 from patronage.service.dates_window import check_run_date
 from patronage.service.inputs import MaintenanceIn, parse
 from patronage.service.uow import Tx
@@ -101,6 +101,7 @@ def run_day(tx: Tx, day: dt.date, store: int | None, user: str | None,
                     done["periods_closed"] += 1
                     done["awards"] += awards.close_period(tx, enrollment, program, store, user)
                     enrollment = tx.repo.enrollment(row["id"])
+    done.update(bonuses.daily(tx, day, within))  # B1: tiers re-evaluated (issue 23 item 1)
     done.update(reminders.queue_reminders(tx, day, store, user, within))  # issue 23 item 4
     return done
 
