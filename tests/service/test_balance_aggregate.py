@@ -44,7 +44,7 @@ def lot_by_lot(tx: Tx, customer_id: str, as_of: dt.date) -> Balance:
         by_state[s] += lot.remaining
         if s != "expired" and lot.expires_on is not None:
             expiring[lot.expires_on] = expiring.get(lot.expires_on, 0) + lot.remaining
-    totals = tx.repo.totals_by_kind(eid, as_of)
+    totals = tx.repo.totals_from_entries(eid, as_of)  # from the entries, not the cache
     available = by_state["available"] + debt
     return Balance(
         program=program.id, program_name=program.name, as_of=as_of,

@@ -154,9 +154,9 @@ def test_steps_need_a_date_and_exactly_one_known_action() -> None:
     ) == [
         "6: step has no date",
         (
-            "7: step has no action (use one of adjust, card, convert_layaway, enroll, expect, "
-            "invoice, maintenance, mass_enroll, mass_unenroll, payment, process_awards, program, "
-            "return, unenroll, void)"
+            "7: step has no action (use one of adjust, campaign, card, change_campaign, "
+            "convert_layaway, enroll, expect, invoice, maintenance, mass_enroll, mass_unenroll, "
+            "payment, process_awards, program, return, unenroll, void)"
         ),
         "10: step has more than one action: enroll, unenroll",
         "12: unknown action 'invoce' (did you mean 'invoice'?)",
@@ -200,9 +200,9 @@ def test_dates_must_never_decrease_even_around_invalid_steps() -> None:
     ) == [
         "10: date 2017-06-01 is before the previous step's 2017-06-02: dates must never decrease",
         (
-            "11: unknown action 'bogus' (use one of adjust, card, convert_layaway, enroll, expect, "
-            "invoice, maintenance, mass_enroll, mass_unenroll, payment, process_awards, program, "
-            "return, unenroll, void)"
+            "11: unknown action 'bogus' (use one of adjust, campaign, card, change_campaign, "
+            "convert_layaway, enroll, expect, invoice, maintenance, mass_enroll, mass_unenroll, "
+            "payment, process_awards, program, return, unenroll, void)"
         ),
     ]
 
@@ -304,7 +304,8 @@ def test_expect_blocks_are_judged_too() -> None:
         "16: unknown key 'totl' for invoice I1",
         '17: points_liability: write money as a string, e.g. "25.00"',
         "18: outbox: write a whole number",
-        "19: unknown expect key 'customer' (use customers, invoices, journal, outbox, messages)",
+        ("19: unknown expect key 'customer' (use customers, invoices, journal, outbox, messages, "
+         "campaigns, explain)"),
     ]
 
 
@@ -339,7 +340,7 @@ def test_many_problems_are_all_reported_in_line_order() -> None:
         "6: missing key 'program'",
         "7: date 2017-01-01 is before the previous step's 2017-02-01: dates must never decrease",
         "8: unknown key 'why' (use one of customer, program, user)",
-        "9: unknown key 'extra' (use one of shop, programs, customers, timeline)",
+        "9: unknown key 'extra' (use one of shop, programs, customers, timeline, campaigns)",
     ]
 
 
@@ -369,8 +370,8 @@ def test_an_alias_bomb_is_refused_at_once() -> None:
     assert problems(BOMB) == ["7: aliases expand this to more than 1,000,000 values: refused"]
     assert time.process_time() - began < 1
     assert problems("a: &a [x, y]\nshop: {stores: *a}\nb: *a\n") == [
-        "1: unknown key 'a' (use one of shop, programs, customers, timeline)",
-        "3: unknown key 'b' (use one of shop, programs, customers, timeline)",
+        "1: unknown key 'a' (use one of shop, programs, customers, timeline, campaigns)",
+        "3: unknown key 'b' (use one of shop, programs, customers, timeline, campaigns)",
     ]  # a few aliases are YAML like any other
 
 

@@ -7,6 +7,7 @@ returns and voids recompute with the rules of the invoice date (R1).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -188,6 +189,24 @@ def filter_matches(f: Filter, sale: Sale, line: Line) -> bool:
             and (not f.items or line.sku in f.items)
             and line.item_type not in f.exclude_item_types
             and (f.min_qty is None or line.qty >= f.min_qty))
+
+
+def earns_in(program: Program, enrolled_on: dt.date, invoice_type: str, invoice_date: dt.date,
+             day: dt.date, status: str | None, status_included: Callable[[], bool]) -> bool:
+    """A1/A2: an invoice of `invoice_type` dated `invoice_date` earns on `day` in `program`
+    for a customer enrolled on `enrolled_on` with `status`: never for the types that never
+    earn; the enrollment started by then; the program live (not a draft, in effect that day)
+    and started by the invoice's date; the status among the program's eligible ones (when
+    it names any) and included by the shop (`status_included`, asked last: a lookup)."""
+    if invoice_type in NEVER_EARNING_TYPES or enrolled_on > day:
+        return False
+    if program.status == "draft" or not program.in_effect(day):
+        return False
+    if program.start_date is not None and invoice_date < program.start_date:
+        return False
+    if program.eligible_statuses and status not in program.eligible_statuses:
+        return False
+    return status_included()
 
 
 def line_eligible(program: Program, sale: Sale, line: Line) -> bool:

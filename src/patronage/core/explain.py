@@ -18,6 +18,7 @@ from patronage.core.dates import in_effect
 from patronage.core.earning import (
     JOB_BILL,
     NEVER_ELIGIBLE_ITEM_TYPES,
+    Extra,
     Line,
     Rate,
     Sale,
@@ -199,9 +200,11 @@ def explain_line(program: Program | None, sale: Sale, line: Line, number: int,
 
 def explain_sale(earner: Earner, sale: Sale, lines: Sequence[Line],
                  loyalty_discount: Decimal = ZERO,
-                 amounts: Sequence[Decimal] | None = None) -> SaleWhy:
+                 amounts: Sequence[Decimal] | None = None,
+                 extras: Sequence[tuple[Extra, int]] = ()) -> SaleWhy:
     """Every line and the whole sale explained. `amounts`: what is left of each line after
-    returns (R1), when not the lines' own amounts."""
+    returns (R1), when not the lines' own amounts. `extras`: the tier's and campaigns'
+    points on top (B1, K1-K5), each with what it gives now, one note each."""
     program = earner.program
     blockers = sale_blockers(earner, sale)
     left = list(amounts) if amounts is not None else [x.amount for x in lines]
@@ -220,7 +223,21 @@ def explain_sale(earner: Earner, sale: Sale, lines: Sequence[Line],
                          f"{fmt(gross)} (A3)")
         notes.append(f"{fmt(eligible)} eligible at {said}: {points} points, worked out once "
                      "on the whole sale (A4)")
+        on_top = [(x, n) for x, n in extras if n > 0]  # issue 23: B1's extras, one note each
+        if on_top:
+            notes.extend(extra_note(x, n) for x, n in on_top)
+            points += sum(n for _, n in on_top)
+            notes.append(f"{points} points in all (B1)")
     return SaleWhy(lines=why, notes=tuple(notes), eligible_amount=eligible, points=points)
+
+
+def extra_note(extra: Extra, points: int) -> str:
+    """B1: "campaign Double weekend: +120 points", "Gold tier x1.5: +30 points": the label,
+    after its kind (the source's "campaign:", "tier:") unless the label names it already."""
+    kind, _, key = extra.source.partition(":")
+    label = extra.label or key
+    named = label if kind.casefold() in label.casefold().split() else f"{kind} {label}"
+    return f"{named}: +{points} points"
 
 
 def accrual(program: Program | None, paid: Decimal, total: Decimal,

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from patronage.core.entries import EntryKind
+
 
 @dataclass(frozen=True)
 class Line:
@@ -32,26 +34,26 @@ def sentence(kind: str, points: int, ref: str | None, reason: str | None = None)
     n, ref = _points(abs(points)), (ref or "").strip()
     on = f" on {ref}" if ref else ""
     why = f" ({reason})" if reason else ""
-    if kind == "accrual":
+    if kind == EntryKind.ACCRUAL:
         return f"Earned {n}{on}"
-    if kind == "redemption":
+    if kind == EntryKind.REDEMPTION:
         return f"Spent {n}{on}"
-    if kind == "reversal":
+    if kind == EntryKind.REVERSAL:
         return f"{n} taken back" + (f": {ref}" if ref else "")
-    if kind in ("restore", "return_restore"):
+    if kind in (EntryKind.RESTORE, EntryKind.RETURN_RESTORE):
         return f"{n} given back" + (f": {ref}" if ref else "")
-    if kind == "award":
+    if kind == EntryKind.AWARD:
         name = ref.removeprefix("award ").strip()
         return f"Turned {n} into a reward" + (f": {name}" if name else "")
-    if kind == "award_cancel":
+    if kind == EntryKind.AWARD_CANCEL:
         return f"{n} given back: a reward was cancelled"
-    if kind == "expiry":
+    if kind == EntryKind.EXPIRY:
         return f"{n} expired"
-    if kind == "forfeit":
+    if kind == EntryKind.FORFEIT:
         return f"{n} forfeited when the membership closed"
-    if kind == "period_close":
+    if kind == EntryKind.PERIOD_CLOSE:
         return f"{n} closed at the end of the program's period"
-    if kind == "adjustment":
+    if kind == EntryKind.ADJUSTMENT:
         return (f"{n} added by the shop" if points >= 0 else f"{n} taken off by the shop") + why
     return (f"{n} added" if points >= 0 else f"{n} taken off") + why
 
@@ -63,7 +65,7 @@ def lines(entries: Iterable[Mapping[str, Any]], limit: int = 20) -> list[Line]:
     out: list[Line] = []
     last: tuple[Any, ...] | None = None
     for e in entries:
-        if e["kind"] == "debt_payoff" or not e["points"]:
+        if e["kind"] == EntryKind.DEBT_PAYOFF or not e["points"]:
             continue
         key = (e["date"], e["kind"], e.get("program_id"), e.get("ref"), e.get("reason"))
         if key == last:

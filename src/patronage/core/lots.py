@@ -31,6 +31,11 @@ def state(lot: LotState, day: dt.date) -> str:
     return "pending" if day < lot.available_on else "available"
 
 
+def sum_available(lots: Iterable[LotState], day: dt.date) -> int:
+    """L1: the remaining points of the lots available on `day` (the debt not counted)."""
+    return sum(x.remaining for x in lots if state(x, day) == "available")
+
+
 def use_order(lot: LotState) -> tuple[dt.date, dt.date, int]:
     """L2: first-expiring first (never last), then oldest accrual, then creation order."""
     return (lot.expires_on or dt.date.max, lot.accrual_date, lot.id)

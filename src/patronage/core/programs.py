@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from patronage.core.dates import in_effect
 from patronage.core.errors import Problem
+from patronage.core.tiers import TierRules
+from patronage.core.tiers import problems as tier_problems
 
 KINDS = ("points_bank", "recurring", "program_end")
 
@@ -130,6 +132,8 @@ class Program:
     redeem_min_points: int = 0
     redeem_step_points: int = 1
     redeem_max_share_percent: int = 100
+    # issue 23 item 1 (T1-T9 in docs/decisions.md, core/tiers.py): status tiers; None: none
+    status_tiers: TierRules | None = None
 
     def in_effect(self, day: dt.date) -> bool:
         return in_effect(self.effective, self.expires, day)
@@ -219,6 +223,9 @@ def program_problems(p: Program) -> list[Problem]:
     redeem_rules = (p.redeem_min_points, p.redeem_step_points, p.redeem_max_share_percent)
     if p.kind != "points_bank" and redeem_rules != (0, 1, 100):
         bad("redeem_min_points", "redemption rules are for points_bank programs only")
+    if p.status_tiers is not None:  # T1/T2 (issue 23 item 1)
+        for name, message in tier_problems(p.status_tiers):
+            bad(f"status_tiers.{name}", message)
     if p.award_processing == "manual" and p.kind != "recurring":
         bad("award_processing", "manual processing is for recurring programs")
     expire = p.points_expire_days

@@ -1,4 +1,8 @@
-"""Adjustments (J1-J4): points given, taken, a balance set, or expiry dates moved."""
+"""Adjustments (J1-J4): points given, taken, a balance set, or expiry dates moved.
+
+`core.adjusting` decides what an adjustment does; here it is loaded, checked for a repeat
+(C5), and written.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from patronage.adapters.db import tables as t
+from patronage.core import adjusting
+from patronage.core.entries import EntryKind
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.service import awards, ledger, memberships
 from patronage.service.dates_window import check_date
@@ -42,9 +48,7 @@ def adjust(tx: Tx, body: Any) -> dict[str, Any]:
     b: AdjustIn = parse(AdjustIn, body)
     check_date(tx, b.date)
     day = b.date or tx.day
-    if b.points is not None and b.set_balance is not None:
-        raise PatronageError("invalid", "give points or set_balance, not both",
-                             [Problem("set_balance", "not with points")])
+    adjusting.check_asked(b.points, b.set_balance)  # J1, before anything is read
     need_customer(tx, b.customer, lock=True)  # then read: a twin that committed is seen
     if b.id is not None:
         done = tx.repo.one(t.adjustments.select().where(t.adjustments.c.external_id == b.id))
@@ -60,23 +64,21 @@ def adjust(tx: Tx, body: Any) -> dict[str, Any]:
     if program is None:
         raise not_found("program", enrollment["program_id"])
     available = ledger.available_points(tx, enrollment["id"], day)
-    delta = b.set_balance - available if b.set_balance is not None else (b.points or 0)
+    plan = adjusting.plan_adjustment(
+        available, day, points=b.points, set_balance=b.set_balance, expires=b.expires,
+        allow_negative=b.allow_negative, points_expire_days=program.points_expire_days)
+    delta = plan.points
     ref = f"adjustment {b.id or ''}".strip()
-    if delta > 0:
-        ledger.accrue(tx, enrollment, program, delta, day, kind="adjustment", at_once=True,
-                      expires_on=b.expires, ref=ref, user=b.user, reason=b.reason)
-    elif delta < 0:
-        if -delta > max(available, 0) and not b.allow_negative:
-            raise PatronageError(
-                "insufficient_points",
-                f"taking {-delta} points is more than the {available} available",
-                [Problem("points", f"at most {max(available, 0)} without allow_negative")])
-        ledger.debit(tx, enrollment, -delta, day, "adjustment", ref=ref, user=b.user,
+    if delta > 0:  # J3
+        ledger.accrue(tx, enrollment, program, delta, day, kind=EntryKind.ADJUSTMENT, at_once=True,
+                      expires_on=plan.expires_on, ref=ref, user=b.user, reason=b.reason)
+    elif delta < 0:  # J2 allowed it
+        ledger.debit(tx, enrollment, -delta, day, EntryKind.ADJUSTMENT, ref=ref, user=b.user,
                      reason=b.reason)
-        ledger.book_points(tx, program, day, "adjustment", delta, b.customer, ref)
-    elif b.expires is not None:
-        for lot in tx.repo.lots(enrollment["id"]):
-            tx.repo.set_lot_expiry(lot.id, b.expires)  # J4: only the dates move
+        ledger.book_points(tx, program, day, EntryKind.ADJUSTMENT, delta, b.customer, ref)
+    elif plan.moves_expiry and plan.expires_on is not None:
+        for lot_id in adjusting.expiry_moves(tx.repo.lots(enrollment["id"])):
+            tx.repo.set_lot_expiry(lot_id, plan.expires_on)  # J4: only the dates move
     tx.repo.conn.execute(t.adjustments.insert().values(
         enrollment_id=enrollment["id"], customer_id=b.customer, date=day, points=delta,
         set_balance=b.set_balance, expires=b.expires, reason=b.reason, user=b.user,
@@ -84,4 +86,4 @@ def adjust(tx: Tx, body: Any) -> dict[str, Any]:
     if delta > 0:
         store = tx.repo.lowest_active_store()
         awards.check_recurring(tx, enrollment, program, day, store, "accrual", b.user)
-    return {"adjustment": b.id, "points": delta, "available": available + delta}
+    return {"adjustment": b.id, "points": delta, "available": plan.available_after}

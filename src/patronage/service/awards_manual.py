@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from patronage.core.awards import recurring_grants
 from patronage.core.errors import PatronageError, Problem
 from patronage.service import awards, ledger
 from patronage.service.dates_window import check_date
@@ -35,7 +36,8 @@ def _candidates(tx: Tx, b: ProcessAwardsIn) -> list[dict[str, Any]]:
             continue
         available = ledger.available_points(tx, eid, day)
         out.append({"customer": customer["id"], "name": customer["name"],
-                    "available": available, "awards": available // award.level,
+                    "available": available,  # W1 (core.awards); the debt is in `available`
+                    "awards": recurring_grants(available, 0, award.level),
                     "award": award.name, "enrollment_id": eid})
     return out
 

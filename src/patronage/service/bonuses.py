@@ -42,8 +42,10 @@ def after_accrual(tx: Tx, enrollment: Mapping[Any, Any], program: Program, invoi
     tiers.after_accrual(tx, enrollment, program, invoice_id, rate, points, day)
 
 
-def daily(tx: Tx, day: dt.date, within: Any = None) -> Counter[str]:
-    """The daily run's step for day D (M1): tiers re-evaluated at their window's end."""
+def daily(tx: Tx, day: dt.date, within: Any = None,
+          programs: list[Program] | None = None) -> Counter[str]:
+    """The daily run's step for day D (M1): tiers re-evaluated at their window's end.
+    `programs`: the shop's programs, when the run has read them already."""
     done: Counter[str] = Counter()
-    done.update(tiers.daily(tx, day, within))
+    done.update(tiers.daily(tx, day, within, programs))
     return done

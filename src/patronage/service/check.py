@@ -27,13 +27,11 @@ from sqlalchemy.engine import Connection
 
 from patronage.adapters.db import check_queries as q
 from patronage.adapters.db import tables as t
+from patronage.core.entries import Bucket, EntryKind
 from patronage.core.programs import Program
-from patronage.service.ledger import USED_KINDS
 from patronage.service.uow import Tx
 
-EARNED_KINDS = ("accrual", "reversal")
-OTHER_KINDS = ("adjustment", "expiry", "forfeit", "debt_payoff")
-KNOWN_KINDS = frozenset(EARNED_KINDS + USED_KINDS + OTHER_KINDS)
+KNOWN_KINDS = frozenset(EntryKind)
 
 
 @dataclass(frozen=True)
@@ -94,8 +92,9 @@ def lots_match_entries(conn: Connection, limit: int) -> list[Fault]:
     positive adjustments; remaining is never negative."""
     led, lots = t.ledger, t.lots
     sums = _entry_sums(led.c.lot_id, where=led.c.lot_id.is_not(None))
+    growing = sorted(EntryKind.lot_growing_kinds())  # accrual, adjustment
     gained = _entry_sums(led.c.lot_id, where=and_(led.c.lot_id.is_not(None),
-                                                  led.c.kind.in_(("accrual", "adjustment"))))
+                                                  led.c.kind.in_(growing)))
     got = func.coalesce(sums.c.points, 0)
     grew = func.coalesce(gained.c.points, 0)
     rows = conn.execute(
@@ -224,15 +223,16 @@ def identity_holds(conn: Connection, limit: int) -> list[Fault]:
     held_lots = (select(lots.c.enrollment_id, func.sum(lots.c.remaining).label("points"))
                  .group_by(lots.c.enrollment_id).subquery())
 
-    def kinds(names: tuple[str, ...] | frozenset[str], negate: bool = False) -> Any:
+    def kinds(names: frozenset[str], negate: bool = False) -> Any:
         cond = led.c.kind.in_(sorted(names))
         return func.coalesce(func.sum(_case(~cond if negate else cond, led.c.points)), 0)
 
     flows = (
         select(led.c.enrollment_id,
-               kinds(EARNED_KINDS).label("earned"), kinds(("adjustment",)).label("adjusted"),
-               kinds(USED_KINDS).label("used"), kinds(("expiry",)).label("expired"),
-               kinds(("forfeit",)).label("forfeited"), kinds(("debt_payoff",)).label("payoff"),
+               *(kinds(EntryKind.in_bucket(bucket)).label(bucket.value) for bucket in (
+                   Bucket.EARNED, Bucket.ADJUSTED, Bucket.USED, Bucket.EXPIRED,
+                   Bucket.FORFEITED)),
+               kinds(EntryKind.in_bucket(Bucket.DEBT_MOVE)).label("payoff"),
                kinds(KNOWN_KINDS, negate=True).label("unknown"))
         .group_by(led.c.enrollment_id).subquery()
     )

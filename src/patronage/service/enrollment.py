@@ -1,4 +1,7 @@
-"""Enrollment (E1, E2), mass enrollment (E3) and loyalty cards (E4)."""
+"""Enrollment (E1, E2), mass enrollment (E3) and loyalty cards (E4).
+
+`core.enrolling` decides; here each command locks the customer, loads, and writes.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.engine import RowMapping
 
 from patronage.adapters.db import tables as t
+from patronage.core import enrolling
+from patronage.core.entries import EntryKind
 from patronage.core.errors import PatronageError, Problem, not_found
-from patronage.core.lots import state
 from patronage.core.programs import Program
 from patronage.service import awards, ledger, memberships
 from patronage.service.dates_window import check_date
@@ -43,34 +47,15 @@ def need_program(tx: Tx, program_id: str) -> Program:
 def enroll_one(tx: Tx, customer_id: str, program: Program, day: dt.date, close_current: bool,
                user: str | None) -> int:
     need_customer(tx, customer_id, lock=True)
-    if program.status != "open" or not program.in_effect(day):
-        raise PatronageError(
-            "program_not_open",
-            f"program {program.id!r} is {program.status} and "
-            f"{'in effect' if program.in_effect(day) else 'not in effect'} on {day}",
-            [Problem("program", "not open for enrollment on that date")],
-        )
+    enrolling.check_open(program, day)
     if memberships.many(tx):  # E1 `many`: one open enrollment per program, the others stay
         held = memberships.enrollments_for(tx, customer_id)
         current = next((e for e in held if e["program_id"] == program.id), None)
     else:
         current = tx.repo.open_enrollment(customer_id)
-    if current is not None and current["program_id"] == program.id:
-        # E1: into the program the customer is in, nothing changes, close_current or not
-        # (closing would forfeit every point only to enroll again)
-        raise PatronageError(
-            "already_enrolled",
-            f"customer {customer_id!r} is already enrolled in {program.id!r}; nothing changed",
-            [Problem("program", "the customer's current program")],
-        )
-    if current is not None:
-        if not close_current:
-            raise PatronageError(
-                "already_enrolled",
-                f"customer {customer_id!r} is already enrolled in {current['program_id']!r}",
-                [Problem("customer", "has an open enrollment; ask to close it first")],
-            )
-        close(tx, current, day, user)
+    if current is not None and enrolling.closes_current(customer_id, program.id,
+                                                        current["program_id"], close_current):
+        close(tx, current, day, user)  # E1
     eid = tx.repo.insert_enrollment(customer_id, program.id, day, awards.period_for(program, day))
     tx.repo.note_activity(day)
     tx.repo.record_event("enrollment.changed", day, customer_id,
@@ -80,24 +65,23 @@ def enroll_one(tx: Tx, customer_id: str, program: Program, day: dt.date, close_c
 
 
 def close(tx: Tx, enrollment: RowMapping, day: dt.date, user: str | None) -> str:
-    """E2: forfeit every remaining point (pending too), note it, and close."""
+    """E2: forfeit every remaining point (pending too), note it, and close
+    (`core.enrolling.forfeiture` says what goes)."""
     program = tx.repo.program(enrollment["program_id"])
     if program is None:
         raise not_found("program", enrollment["program_id"])
-    for lot in tx.repo.lots(enrollment["id"]):
-        if state(lot, day) == "expired":
-            row = tx.repo.lot(lot.id)
-            if row is not None:
-                ledger.expire_lot(tx, row, program, day)
+    for expired_id in enrolling.expired_first(tx.repo.lots(enrollment["id"]), day):
+        row = tx.repo.lot(expired_id)
+        if row is not None:
+            ledger.expire_lot(tx, row, program, day)
     bal = ledger.balance(tx, enrollment, program, day)
-    total = bal.pending + bal.available
-    for lot in tx.repo.lots(enrollment["id"]):
-        tx.repo.entry(enrollment, day, "forfeit", -lot.remaining, lot.id, tx.now, user=user)
-    debt = tx.repo.debt(enrollment["id"])
-    if debt:
-        tx.repo.entry(enrollment, day, "forfeit", -debt, None, tx.now, user=user)
-    ledger.book_points(tx, program, day, "forfeit", -total, enrollment["customer_id"])
-    text = f"Left {program.name} with {total} points, {bal.pending} of them pending"
+    lots = tx.repo.lots(enrollment["id"])
+    gone = enrolling.forfeiture(lots, tx.repo.debt(enrollment["id"]), bal.pending, bal.available)
+    for lot_id, points in gone.entries:
+        tx.repo.entry(enrollment, day, EntryKind.FORFEIT, points, lot_id, tx.now, user=user)
+    total = gone.total
+    ledger.book_points(tx, program, day, EntryKind.FORFEIT, -total, enrollment["customer_id"])
+    text = gone.note(program.name)
     tx.repo.add_note(enrollment["customer_id"], day, text, user)
     tx.repo.close_enrollment(enrollment["id"], day)
     tx.repo.record_event("enrollment.changed", day, enrollment["customer_id"],
@@ -126,7 +110,8 @@ def unenroll(tx: Tx, body: Any) -> str:
 
 
 def select_customers(tx: Tx, sel: SelectIn, exclude: list[str]) -> list[str]:
-    """E3: customers by type, status, enrolled or not, program, purchase since a date."""
+    """E3: customers by type, status, enrolled or not, program, purchase since a date:
+    `core.enrolling.selected` written in SQL, to choose among all customers at once."""
     c, e, inv = t.customers, t.enrollments, t.invoices
     stmt = select(c.c.id)
     if sel.type is not None:
@@ -145,14 +130,14 @@ def select_customers(tx: Tx, sel: SelectIn, exclude: list[str]) -> list[str]:
         stmt = stmt.where(exists().where(and_(inv.c.customer_id == c.c.id,
                                               inv.c.date >= sel.purchased_since,
                                               inv.c.status == "posted")))
-    skip = set(exclude)
-    return [r[0] for r in tx.repo.conn.execute(stmt.order_by(c.c.id)) if r[0] not in skip]
+    return enrolling.leave_out([r[0] for r in tx.repo.conn.execute(stmt.order_by(c.c.id))],
+                               exclude)
 
 
 def preview_mass_enroll(tx: Tx, body: Any) -> list[str]:
     b: MassEnrollIn = parse(MassEnrollIn, body)
     if b.customers is not None:
-        return [x for x in b.customers if x not in set(b.exclude)]
+        return enrolling.leave_out(b.customers, b.exclude)
     return select_customers(tx, b.select, b.exclude)
 
 
@@ -186,7 +171,7 @@ def mass_enroll(tx: Tx, body: Any) -> dict[str, Any]:
 def preview_mass_unenroll(tx: Tx, body: Any) -> list[str]:
     b: MassUnenrollIn = parse(MassUnenrollIn, body)
     if b.customers is not None:
-        return [x for x in b.customers if x not in set(b.exclude)]
+        return enrolling.leave_out(b.customers, b.exclude)
     sel = b.select if b.select.enrolled is not None else b.select.model_copy(update={"enrolled": True})
     return select_customers(tx, sel, b.exclude)
 
@@ -206,9 +191,7 @@ def mass_unenroll(tx: Tx, body: Any) -> dict[str, Any]:
 def card(tx: Tx, body: Any) -> str:
     b: CardIn = parse(CardIn, body)
     check_date(tx, b.date)
-    if bool(b.add) == bool(b.deactivate):
-        raise PatronageError("invalid", "give exactly one of add or deactivate",
-                             [Problem("add", "add a number, or deactivate one")])
+    enrolling.check_card_request(b.add, b.deactivate)
     if b.deactivate:
         row = tx.repo.card(b.deactivate)
         if row is None:
@@ -217,22 +200,20 @@ def card(tx: Tx, body: Any) -> str:
                              .values(active=False))
         return f"card {b.deactivate} deactivated"
     customer = need_customer(tx, b.customer)
-    row = tx.repo.card(b.add or "")
-    if row is not None:
-        if row["customer_id"] == customer["id"] and row["active"]:
-            return f"card {b.add} already belongs to {customer['id']}"
-        raise PatronageError("card_in_use", f"card {b.add} is already in use",
-                             [Problem("add", "this number belongs to a card already issued")])
+    number = b.add or ""
+    if not enrolling.adds_card(_card(tx.repo.card(number)), number, customer["id"]):
+        return f"card {b.add} already belongs to {customer['id']}"
     tx.repo.conn.execute(t.cards.insert().values(number=b.add, customer_id=customer["id"],
                                                  active=True, added_on=b.date or tx.day))
     return f"card {b.add} added to {customer['id']}"
 
 
-def find_by_card(tx: Tx, number: str) -> str:
-    row = tx.repo.card(number)
+def _card(row: RowMapping | None) -> enrolling.Card | None:
     if row is None:
-        raise not_found("card", number, "card")
-    if not row["active"]:
-        raise PatronageError("card_inactive", f"card {number} has been deactivated",
-                             [Problem("card", "this card is no longer active")])
-    return str(row["customer_id"])
+        return None
+    return enrolling.Card(row["number"], str(row["customer_id"]), bool(row["active"]))
+
+
+def find_by_card(tx: Tx, number: str) -> str:
+    """E4: the customer a scanned card finds (`core.enrolling.card_owner`)."""
+    return enrolling.card_owner(_card(tx.repo.card(number)), number)

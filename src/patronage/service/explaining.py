@@ -13,10 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from patronage.adapters.db import tables as t
-from patronage.core.earning import Line, Sale
+from patronage.core.earning import (
+    Earning,
+    Extra,
+    Line,
+    Rate,
+    Sale,
+    eligible_amount,
+    line_eligible,
+    rate_for,
+)
 from patronage.core.errors import not_found
 from patronage.core.explain import NEVER_EARNS, Accrual, Earner, SaleWhy, accrual, explain_sale
 from patronage.core.money import share
+from patronage.service import bonuses
 from patronage.service.uow import Tx
 
 
@@ -39,8 +49,41 @@ def answer(why: SaleWhy, due: Accrual) -> dict[str, Any]:
 
 def explain_cart(tx: Tx, customer_id: str | None, enrollment: RowMapping | None, sale: Sale,
                  lines: Sequence[Line], loyalty_discount: Decimal, due: Accrual) -> dict[str, Any]:
-    return answer(explain_sale(earner(tx, customer_id, enrollment), sale, lines,
-                               loyalty_discount), due)
+    who = earner(tx, customer_id, enrollment)
+    extras = would_give(tx, who, enrollment, sale, lines, None, loyalty_discount)
+    return answer(explain_sale(who, sale, lines, loyalty_discount, extras=extras), due)
+
+
+def would_give(tx: Tx, who: Earner, enrollment: RowMapping | None, sale: Sale,
+               lines: Sequence[Line], left: Sequence[Decimal] | None,
+               loyalty_discount: Decimal) -> tuple[tuple[Extra, int], ...]:
+    """B1 (issue 23): the extras a sale not yet accrued would get now (tier, campaigns), as
+    a quote asks for them: nothing reserved, no lock."""
+    program = who.program
+    if program is None or enrollment is None:
+        return ()
+    amounts = list(left) if left is not None else [x.amount for x in lines]
+    earns = [line_eligible(program, sale, x) for x in lines]
+    eligible = eligible_amount(list(zip(amounts, earns, strict=True)), loyalty_discount)
+    if eligible <= 0:
+        return ()
+    found = Earning(sale, tuple(lines), tuple(amounts), tuple(earns), eligible,
+                    rate_for(program, sale))
+    rate = bonuses.rate_with_extras(tx, enrollment, program, found, quote=True)
+    return rate.kept_extras(eligible)
+
+
+def given(tx: Tx, inv: RowMapping, enrollment: RowMapping | None,
+          eligible: Decimal) -> tuple[tuple[Extra, int], ...]:
+    """B1 (issue 23): the extras frozen on an accrued invoice's rate (in the enrollment's
+    program with E1 `many`), each as much as it keeps on the eligible amount left."""
+    stored = inv["rate"] if enrollment is None or inv["enrollment_id"] == enrollment["id"] \
+        else None
+    if stored is None and enrollment is not None:
+        stored = next((e["rate"] for e in tx.repo.invoice_earnings(inv["id"])
+                       if e["enrollment_id"] == enrollment["id"]), None)
+    rate = Rate.from_json(stored)
+    return rate.kept_extras(eligible) if rate.extras else ()
 
 
 def enrollment_of(tx: Tx, inv: RowMapping) -> RowMapping | None:
@@ -74,8 +117,15 @@ def posted(tx: Tx, inv: RowMapping, enrollment: RowMapping | None
 def explain_invoice(tx: Tx, inv: RowMapping) -> dict[str, Any]:
     """A posted invoice explained with the program and the customer's status as they are
     now; `points` is what the invoice earned (or will earn, once paid in full)."""
-    who, sale, lines, left, due = posted(tx, inv, enrollment_of(tx, inv))
+    enrollment = enrollment_of(tx, inv)
+    who, sale, lines, left, due = posted(tx, inv, enrollment)
     why = explain_sale(who, sale, lines, inv["loyalty_discount"], left)
+    if inv["accrued"]:  # B1: the tier's and campaigns' points frozen on it
+        extras = given(tx, inv, enrollment, why.eligible_amount)
+    else:
+        extras = would_give(tx, who, enrollment, sale, lines, left, inv["loyalty_discount"])
+    if extras:
+        why = explain_sale(who, sale, lines, inv["loyalty_discount"], left, extras)
     out = answer(why, due)
     if inv["status"] == "voided":
         out["explain_notes"].append("the invoice was voided: its points were reversed (R3)")
@@ -95,7 +145,8 @@ def points_earnable(tx: Tx, inv: RowMapping) -> int:
     who, sale, lines, left, due = posted(tx, inv, enrollment)
     if not due.ever:
         return 0
-    return explain_sale(who, sale, lines, inv["loyalty_discount"], left).points
+    extras = would_give(tx, who, enrollment, sale, lines, left, inv["loyalty_discount"])
+    return explain_sale(who, sale, lines, inv["loyalty_discount"], left, extras).points
 
 
 def every_invoice(tx: Tx) -> list[RowMapping]:

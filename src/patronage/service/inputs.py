@@ -281,6 +281,21 @@ ReminderDays = Annotated[tuple[Annotated[int, Field(ge=1, le=3650)], ...],
                          Field(max_length=10), AfterValidator(_days_before)]
 
 
+class TierLevelIn(Input):  # issue 23 item 1 (T1): one status tier
+    name: Code = Field(min_length=1)
+    threshold: Exact  # money for `spend`, points for `points`; above 0, rising (core/tiers.py)
+    multiplier: Exact = Decimal(1)  # 1 to 10
+    price_group: Code | None = None
+
+
+class StatusTiersIn(Input):  # issue 23 item 1 (T1, T2, T7)
+    measure: Literal["spend", "points"] = "spend"
+    window: Literal["rolling", "calendar_year"] = "calendar_year"
+    rolling_days: int | None = Field(default=None, ge=1, le=3650)
+    grace_days: int = Field(default=0, ge=0, le=3650)
+    levels: list[TierLevelIn] = Field(min_length=1, max_length=20)
+
+
 class ProgramIn(Input):
     id: Id = Field(min_length=1)
     name: Name = Field(min_length=1)
@@ -314,6 +329,7 @@ class ProgramIn(Input):
     redeem_min_points: int = Field(default=0, ge=0, le=1_000_000_000)  # issue 23 item 2 (R6)
     redeem_step_points: int = Field(default=1, ge=1, le=1_000_000_000)  # R7
     redeem_max_share_percent: int = Field(default=100, ge=1, le=100)  # R8
+    status_tiers: StatusTiersIn | None = None  # issue 23 item 1 (T1-T9); None: no tiers
 
 
 # --- customers, cards, enrollment ------------------------------------------------------

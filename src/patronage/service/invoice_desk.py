@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from patronage.adapters.db import tables as t
+from patronage.core.entries import EntryKind
 from patronage.core.errors import not_found
 from patronage.service.queries import invoice_view
 from patronage.service.uow import Tx
@@ -115,7 +116,8 @@ def _awards_of_lot(tx: Tx, lot_id: int | None) -> list[Row]:
     """The awards the invoice's points took part in (a void cancels those still unused)."""
     if lot_id is None:
         return []
-    ids = list(dict.fromkeys(e["award_id"] for e in tx.repo.entries(lot_id=lot_id, kind="award")
+    ids = list(dict.fromkeys(e["award_id"]
+                             for e in tx.repo.entries(lot_id=lot_id, kind=EntryKind.AWARD)
                              if e["award_id"] is not None))
     return [dict(a) for a in tx.repo.all(select(t.awards).where(t.awards.c.id.in_(ids))
                                          .order_by(t.awards.c.id))] if ids else []

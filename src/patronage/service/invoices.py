@@ -23,7 +23,9 @@ from patronage.core.earning import (
     line_eligible,
     rate_for,
 )
+from patronage.core.earning import earns_in as core_earns_in
 from patronage.core.earning import eligible_amount as eligible_of
+from patronage.core.entries import EntryKind
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.explain import accrual
 from patronage.core.money import CENT, ZERO, fmt, share
@@ -64,6 +66,7 @@ class Checkout:
     rewards_base: Decimal = ZERO  # what points may pay for on it (C2), before R8's share
     redeem_rules: RedeemRules | None = None  # R6-R8, when a points bank was asked
     memos: list[tuple[RowMapping, Decimal]] = field(default_factory=list)
+    open_memos: list[RowMapping] | None = None  # the customer's open memos, when read
     credit: Decimal = ZERO
     credit_max: Decimal = ZERO
 
@@ -109,7 +112,7 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
     asked_credit = b.redeem.credit_memos if b.redeem else None
     if asked_credit is None and not maxima:
         return co
-    memos = open_memos(tx, b.customer, day)
+    memos = co.open_memos = open_memos(tx, b.customer, day)
     shop = tx.repo.shop()
     allow_gift = bool(shop and shop["allow_credit_for_gift_cards"])
     owed = co.total - (co.rewards if co.program and co.program.redeem_as == "payment" else ZERO)
@@ -210,11 +213,17 @@ def redeem_limits(co: Checkout) -> dict[str, Any] | None:
             "max_points": int(co.rewards_max / program.point_value)}
 
 
-def validate_refs(tx: Tx, store: int, customer: str | None) -> None:
+def validate_refs(tx: Tx, store: int, customer: str | None) -> RowMapping | None:
+    """The store must exist; the customer too, whose row is locked (on PostgreSQL) before
+    anything about them is read. Returns the customer's row, None for a walk-in sale."""
     if tx.repo.store(store) is None:
         raise not_found("store", store, "store")
-    if customer is not None and tx.repo.customer(customer, lock=True) is None:
+    if customer is None:
+        return None
+    row = tx.repo.customer(customer, lock=True)
+    if row is None:
         raise not_found("customer", customer, "customer")
+    return row
 
 
 def hold_invoice(tx: Tx, inv: RowMapping) -> RowMapping:
@@ -238,15 +247,12 @@ def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
     check_date(tx, b.date)
     day = b.date or tx.day
     digest = digest or body_hash(b)
-    existing = tx.repo.find_invoice(b.id, b.store)
+    customer = validate_refs(tx, b.store, b.customer)  # the customer's row locked first
+    existing = tx.repo.find_invoice(b.id, b.store)  # then C5: a twin that committed is seen
     if existing is not None and existing["store_id"] == b.store:
         if existing["body_hash"] != digest:
             raise conflict("invoice", b.id)
         return int(existing["id"])
-    validate_refs(tx, b.store, b.customer)  # locks the customer's row on PostgreSQL
-    twin = tx.repo.find_invoice(b.id, b.store) if b.customer is not None else None
-    if twin is not None and twin["store_id"] == b.store:
-        return post_invoice(tx, body, digest)  # a twin was posted while we waited: C5
     lines = [to_line(x) for x in b.lines]
     for i, line in enumerate(lines):
         if line.amount < 0:
@@ -258,19 +264,26 @@ def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
         tenders.append(("rewards", co.rewards))
     if co.credit:
         tenders.append(("store_credit", co.credit))
+    paid = sum((a for _, a in tenders), ZERO)
+    now = earned_at_post(tx, b, day, lines, co, tenders, customer)
     pk = tx.repo.insert_invoice({
         "store_id": b.store, "external_id": b.id, "customer_id": b.customer, "date": day,
         "type": b.type, "job_type": b.job_type, "body_hash": digest, "status": "posted",
         "subtotal": co.subtotal, "loyalty_discount": co.discount, "tax": b.tax, "total": co.total,
         "redeemed_rewards": co.rewards, "credit_applied": co.credit,
-        "paid": sum((a for _, a in tenders), ZERO), "returned_value": ZERO,
-        "eligible_amount": ZERO, "points": 0, "accrued": False,
+        "paid": paid, "returned_value": ZERO, "eligible_amount": ZERO, "points": 0,
+        "accrued": False,
+        **({} if now is None else {
+            "accrued": True, "accrual_date": day, "points": now.points,
+            "enrollment_id": now.enrollment["id"], "rate": now.rate.to_json(),
+            "eligible_amount": now.eligible}),
     })
+    earns = now.earns if now is not None else [False] * len(lines)
     tx.repo.insert_lines([
         {"invoice_id": pk, "line_no": i, "sku": x.sku, "item_type": x.item_type,
          "product_line": x.product_line, "sub_department": x.sub_department, "vendor": x.vendor,
          "manufacturer": x.manufacturer, "qty": x.qty, "price": x.price, "discount": x.discount,
-         "amount": x.amount, "eligible": False, "returned_qty": Decimal(0)}
+         "amount": x.amount, "eligible": earns[i], "returned_qty": Decimal(0)}
         for i, x in enumerate(lines)
     ])
     for tender, amount in tenders:
@@ -279,8 +292,70 @@ def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
     _spend(tx, co, pk, b, day)
     if b.customer is not None:
         tx.repo.note_activity(day)
-    try_accrue(tx, pk, day)
+    if now is None:
+        try_accrue(tx, pk, day)  # paid later, several programs, or nothing to earn
+        return pk
+    lot_id = None
+    if now.points > 0:
+        lot_id = ledger.accrue(tx, now.enrollment, now.program, now.points, day, invoice_id=pk,
+                               ref=f"invoice {b.id}")
+        tx.repo.update_invoice(pk, lot_id=lot_id)
+    accrued(tx, now.enrollment, now.program, pk, b.id, b.customer, b.store, now.rate,
+            now.points, day)
     return pk
+
+
+@dataclass(frozen=True)
+class EarnedNow:
+    """A1-A6 decided for a new invoice before it is written: it accrues at once in its
+    one program (E1 `one`), with these lines earning, this eligible amount and rate."""
+
+    enrollment: RowMapping
+    program: Program
+    earns: list[bool]
+    eligible: Decimal
+    rate: Rate
+    points: int
+
+
+def earned_at_post(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line], co: Checkout,
+                   tenders: list[tuple[str, Decimal]],
+                   customer: RowMapping | None) -> EarnedNow | None:
+    """What a new invoice earns at once, decided from what the post has read already (the
+    customer's locked row, the checkout's enrollment and program): so the invoice and its
+    lines are written once, earning, and nothing is read back. None when it does not
+    accrue now (A5 paid_in_full not yet paid, A1 not earning) or with E1 `many`, where
+    `try_accrue` decides after the write, program by program."""
+    enrollment, program = co.enrollment, co.program
+    if customer is None or enrollment is None or program is None or memberships.many(tx):
+        return None
+    if not earns_in(tx, enrollment, program, b.type, day, day, customer):
+        return None
+    paid = sum((a for _, a in tenders), ZERO)
+    if not accrual(program, paid, co.total, [tender for tender, _ in tenders]).now:
+        return None
+    sale = Sale(date=day, type=b.type, store=b.store, job_type=b.job_type)
+    earns = [line_eligible(program, sale, x) for x in lines]
+    amounts = [x.amount for x in lines]
+    eligible = eligible_of(list(zip(amounts, earns, strict=True)), co.discount)
+    rate = earning_rate(tx, enrollment, program, sale, lines, amounts, earns, eligible)
+    return EarnedNow(enrollment, program, earns, eligible, rate, rate.points(eligible))
+
+
+def accrued(tx: Tx, enrollment: RowMapping, program: Program, invoice_id: int,
+            external_id: str, customer_id: str | None, store: int, rate: Rate, points: int,
+            day: dt.date) -> None:
+    """After an invoice's points in `program` are written (accrual day `day`): the extras'
+    bookkeeping (B1), the `points.accrued` event, and W2's award check when the lot is
+    available at once."""
+    bonuses.after_accrual(tx, enrollment, program, invoice_id, rate, points, day)
+    if points <= 0:
+        return
+    tx.repo.record_event("points.accrued", day, customer_id,
+                         {"customer": customer_id, "invoice": external_id, "points": points,
+                          "program": program.id, "date": day.isoformat()}, tx.now)
+    if program.grace_days == 0:
+        awards.check_recurring(tx, enrollment, program, day, store, "accrual")
 
 
 def _spend(tx: Tx, co: Checkout, pk: int, b: InvoiceIn, day: dt.date) -> None:
@@ -292,9 +367,9 @@ def _spend(tx: Tx, co: Checkout, pk: int, b: InvoiceIn, day: dt.date) -> None:
         awards.journal_coupon_release(tx, coupon, "coupon_forfeit", coupon["amount"] - use, day,
                                       f"coupon forfeited on invoice {b.id} (above its sale)")
     if co.reward_points and co.enrollment is not None and co.program is not None:
-        ledger.debit(tx, co.enrollment, co.reward_points, day, "redemption", invoice_id=pk,
+        ledger.debit(tx, co.enrollment, co.reward_points, day, EntryKind.REDEMPTION, invoice_id=pk,
                      ref=f"invoice {b.id}")
-        ledger.book_points(tx, co.program, day, "redemption", -co.reward_points,
+        ledger.book_points(tx, co.program, day, EntryKind.REDEMPTION, -co.reward_points,
                            co.enrollment["customer_id"], f"invoice {b.id}",
                            counter=co.program.report_in_sale_code or "rewards_redeemed")
     for memo, use in co.memos:
@@ -330,22 +405,23 @@ def earning_programs(tx: Tx, inv: RowMapping, day: dt.date) -> list[tuple[RowMap
     if inv["customer_id"] is None or inv["type"] in NEVER_EARNING_TYPES:
         return []
     out = []
+    customer = None
     for enrollment in memberships.enrollments_for(tx, inv["customer_id"]):
-        if enrollment["start_date"] > day:
-            continue
         program = tx.repo.program(enrollment["program_id"])
-        if program is None or program.status == "draft" or not program.in_effect(day):
+        if program is None:
             continue
-        if program.start_date is not None and inv["date"] < program.start_date:
-            continue
-        customer = tx.repo.customer(inv["customer_id"])
-        status = customer["status"] if customer else None
-        if program.eligible_statuses and status not in program.eligible_statuses:
-            continue
-        if not tx.repo.status_included(status):
-            continue
-        out.append((enrollment, program))
+        customer = customer or tx.repo.customer(inv["customer_id"])
+        if earns_in(tx, enrollment, program, inv["type"], inv["date"], day, customer):
+            out.append((enrollment, program))
     return out
+
+
+def earns_in(tx: Tx, enrollment: RowMapping, program: Program, invoice_type: str,
+             invoice_date: dt.date, day: dt.date, customer: RowMapping | None) -> bool:
+    """A1/A2 (core/earning.py `earns_in`) with the shop's status table read here."""
+    status = customer["status"] if customer else None
+    return core_earns_in(program, enrollment["start_date"], invoice_type, invoice_date, day,
+                         status, lambda: tx.repo.status_included(status))
 
 
 def accrual_day_of(tx: Tx, inv: RowMapping, program: Program, earn_day: dt.date,
@@ -401,14 +477,8 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
     tx.repo.update_invoice(pk, accrued=True, accrual_date=accrual_day, points=points,
                            lot_id=lot_id, enrollment_id=enrollment["id"], rate=rate.to_json(),
                            eligible_amount=eligible)
-    bonuses.after_accrual(tx, enrollment, program, pk, rate, points, accrual_day)
-    if points > 0:
-        tx.repo.record_event("points.accrued", accrual_day, inv["customer_id"],
-                             {"customer": inv["customer_id"], "invoice": inv["external_id"],
-                              "points": points, "program": program.id,
-                              "date": accrual_day.isoformat()}, tx.now)
-        if program.grace_days == 0:
-            awards.check_recurring(tx, enrollment, program, accrual_day, inv["store_id"], "accrual")
+    accrued(tx, enrollment, program, pk, inv["external_id"], inv["customer_id"],
+            inv["store_id"], rate, points, accrual_day)
 
 
 def earning_rate(tx: Tx, enrollment: RowMapping, program: Program, sale: Sale,
@@ -450,15 +520,8 @@ def accrue_each(tx: Tx, inv: RowMapping, day: dt.date) -> None:
             "rate": rate.to_json(), "eligible_amount": eligible, "lines": earning})
         if earning:
             tx.repo.set_lines_eligible(inv["id"], earning)  # the union: any program's
-        bonuses.after_accrual(tx, enrollment, program, inv["id"], rate, points, accrual_day)
-        if points > 0:
-            tx.repo.record_event("points.accrued", accrual_day, inv["customer_id"],
-                                 {"customer": inv["customer_id"], "invoice": inv["external_id"],
-                                  "points": points, "program": program.id,
-                                  "date": accrual_day.isoformat()}, tx.now)
-            if program.grace_days == 0:
-                awards.check_recurring(tx, enrollment, program, accrual_day, inv["store_id"],
-                                       "accrual")
+        accrued(tx, enrollment, program, inv["id"], inv["external_id"], inv["customer_id"],
+                inv["store_id"], rate, points, accrual_day)
     sum_up_shares(tx, inv["id"])
 
 
@@ -543,7 +606,7 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
     line (core/explain.py). The caller rolls back."""
     b: InvoiceIn = parse(InvoiceIn, body)
     day = b.date or tx.day
-    validate_refs(tx, b.store, b.customer)
+    customer = validate_refs(tx, b.store, b.customer)
     lines = [to_line(x) for x in b.lines]
     refuse_negative_lines(lines)
     co = plan_checkout(tx, b, day, lines)
@@ -558,14 +621,13 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
         earnable = sum(e["points_earnable"] for e in earned)
         eligible = earned[0]["eligible_amount"] if earned else ZERO
         now = sum(e["points"] for e in earned)
-    elif b.customer is not None and co.program is not None and co.enrollment is not None:
-        inv = {"customer_id": b.customer, "type": b.type, "date": day, "converted_on": None}
-        if earning_program(tx, inv, day) is not None and due.ever:  # type: ignore[arg-type]
-            earns = [line_eligible(co.program, sale, x) for x in lines]
-            amounts = [x.amount for x in lines]
-            eligible = eligible_of(list(zip(amounts, earns, strict=True)), co.discount)
-            earnable = earning_rate(tx, co.enrollment, co.program, sale, lines, amounts, earns,
-                                    eligible, quote=True).points(eligible)
+    elif (b.customer is not None and co.program is not None and co.enrollment is not None
+          and due.ever and earns_in(tx, co.enrollment, co.program, b.type, day, day, customer)):
+        earns = [line_eligible(co.program, sale, x) for x in lines]
+        amounts = [x.amount for x in lines]
+        eligible = eligible_of(list(zip(amounts, earns, strict=True)), co.discount)
+        earnable = earning_rate(tx, co.enrollment, co.program, sale, lines, amounts, earns,
+                                eligible, quote=True).points(eligible)
     bal = ledger.balance(tx, co.enrollment, co.program, day)
     out = {
         "points": (now if earned is not None else earnable if due.now else 0),
@@ -578,8 +640,8 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
         "rewards": {"available_points": bal.available, "available_value": bal.value or ZERO,
                     "max": co.rewards_max},
         "redeem_limits": redeem_limits(co),
-        "credit_memos": {"available": sum((m["remaining"] for m in open_memos(tx, b.customer, day)), ZERO)
-                         if b.customer else ZERO, "max": co.credit_max},
+        "credit_memos": {"available": sum((m["remaining"] for m in co.open_memos), ZERO)
+                         if co.open_memos is not None else ZERO, "max": co.credit_max},
         "program": co.program.id if co.program else None,
     }
     if earned is not None:

@@ -15,15 +15,16 @@ from sqlalchemy.engine import RowMapping
 
 from patronage.core import journal
 from patronage.core.dates import add_days
+from patronage.core.entries import EntryKind, flows
+from patronage.core.expiry import write_off
 from patronage.core.lots import LotState, plan_debit, plan_payoff, replay_payoffs, state, use_order
 from patronage.core.money import whole_cent_step
 from patronage.core.programs import Program
-from patronage.service import memberships
+from patronage.service import memberships, tiers
 from patronage.service.uow import Tx
 from patronage.service.views import Balance, Expiring
 
-USED_KINDS = ("award", "award_cancel", "period_close", "redemption", "restore",
-              "return_restore")  # R5: a return's share of a redemption given back
+USED_KINDS = EntryKind.used_kinds()  # L3's used (core/entries.py); R5's return_restore too
 
 
 def book_points(tx: Tx, program: Program, day: dt.date, kind: str, delta: int,
@@ -63,7 +64,7 @@ def _held(tx: Tx, program: Program, customer_id: str, enrollment_id: int | None)
 
 
 def accrue(tx: Tx, enrollment: RowMapping, program: Program, points: int, day: dt.date, *,
-           kind: str = "accrual", invoice_id: int | None = None,
+           kind: str = EntryKind.ACCRUAL, invoice_id: int | None = None,
            expires_on: dt.date | None = None, at_once: bool = False,
            ref: str | None = None, user: str | None = None, reason: str | None = None) -> int:
     """A6/J3: one new lot. Pending for grace_days unless `at_once`; returns the lot id."""
@@ -72,12 +73,12 @@ def accrue(tx: Tx, enrollment: RowMapping, program: Program, points: int, day: d
     available_on = day if at_once else add_days(day, program.grace_days) or day
     if expires_on is None:
         expires_on = add_days(day, program.points_expire_days)
-    lot_id = tx.repo.insert_lot(enrollment, kind, invoice_id, day, available_on, expires_on)
-    tx.repo.entry(enrollment, day, kind, points, lot_id, tx.now, invoice_id=invoice_id, ref=ref,
-                  user=user, reason=reason)
+    lot_id, debt = tx.repo.open_lot(enrollment, kind, invoice_id, day, available_on,
+                                    expires_on, points, tx.now, ref=ref, user=user,
+                                    reason=reason)
     book_points(tx, program, day, kind, points, enrollment["customer_id"], ref,
                 enrollment_id=enrollment["id"])
-    if available_on <= tx.day:
+    if available_on <= tx.day and debt < 0:
         pay_debt(tx, enrollment, tx.day)
     return lot_id
 
@@ -117,8 +118,8 @@ def pay_debt(tx: Tx, enrollment: RowMapping, day: dt.date) -> int:
     then = tx.repo.lots_as_of(eid, day) if last is not None and last > day else None
     moved = 0
     for lot_id, take in plan_payoff(tx.repo.lots(eid), debt, day, then):
-        tx.repo.entry(enrollment, day, "debt_payoff", -take, lot_id, tx.now)
-        tx.repo.entry(enrollment, day, "debt_payoff", take, None, tx.now)
+        tx.repo.entry(enrollment, day, EntryKind.DEBT_PAYOFF, -take, lot_id, tx.now)
+        tx.repo.entry(enrollment, day, EntryKind.DEBT_PAYOFF, take, None, tx.now)
         moved += take
     return moved
 
@@ -142,29 +143,33 @@ def unpaid_payoffs(tx: Tx, enrollment_id: int, last: dt.date | None,
 
 
 def expire_lot(tx: Tx, lot: RowMapping, program: Program, day: dt.date) -> int:
-    """L4: write off what remains of an expired lot, journalled for points banks."""
+    """L4: write off what remains of an expired lot (`core.expiry.write_off` says how
+    much), journalled for points banks."""
     enrollment = tx.repo.enrollment(lot["enrollment_id"])
     remaining = int(lot["remaining"])
-    if enrollment is None or remaining <= 0:
+    if enrollment is None or write_off(lot["id"], remaining) is None:
         return 0
+    held_then = None
     last = tx.repo.last_entry_date(enrollment["id"])
     if last is not None and last > day:  # a catch-up day: not points the lot got later
         then, _ = tx.repo.lots_as_of(enrollment["id"], day)
-        remaining = min(remaining, next((x.remaining for x in then if x.id == lot["id"]), 0))
-        if remaining <= 0:
-            return 0
-    tx.repo.entry(enrollment, day, "expiry", -remaining, lot["id"], tx.now)
-    book_points(tx, program, day, "expiry", -remaining, enrollment["customer_id"],
+        held_then = next((x.remaining for x in then if x.id == lot["id"]), 0)
+    expired = write_off(lot["id"], remaining, held_then)
+    if expired is None:
+        return 0
+    tx.repo.entry(enrollment, day, EntryKind.EXPIRY, -expired.points, expired.lot_id, tx.now)
+    book_points(tx, program, day, EntryKind.EXPIRY, expired.held_change, enrollment["customer_id"],
                 enrollment_id=enrollment["id"])
     tx.repo.record_event("points.expired", day, enrollment["customer_id"],
                          {"customer": enrollment["customer_id"], "program": program.id,
-                          "points": remaining, "date": day.isoformat()}, tx.now)
-    return remaining
+                          "points": expired.points, "date": day.isoformat()}, tx.now)
+    return expired.points
 
 
 def available_points(tx: Tx, enrollment_id: int, day: dt.date) -> int:
-    lots = tx.repo.lots(enrollment_id)
-    return sum(x.remaining for x in lots if state(x, day) == "available") + tx.repo.debt(enrollment_id)
+    """L1/L5: the points of the lots as they are now that are available on `day`, plus the
+    debt: one aggregate over the lots, whatever their number (L1's state, as `balance`)."""
+    return tx.repo.available_points(enrollment_id, day) + tx.repo.debt(enrollment_id)
 
 
 def lots_by_state(tx: Tx, eid: int, last: dt.date | None, as_of: dt.date, debt: int,
@@ -198,8 +203,8 @@ def balance(tx: Tx, enrollment: RowMapping | None, program: Program | None,
     if enrollment is None or program is None:
         return Balance(program=None, program_name=None, as_of=as_of)
     eid = enrollment["id"]
-    last = tx.repo.last_entry_date(eid)
-    debt = tx.repo.debt(eid)
+    debt, cached = tx.repo.debt_and_totals(eid)
+    last = max((last_on for _, _, last_on in cached), default=None)
     by_state: dict[str, int] = {"pending": 0, "available": 0, "expired": 0}
     expiring: dict[dt.date, int] = {}
     if debt < 0 or (last is not None and last > as_of):  # rare: each lot, from the entries
@@ -213,24 +218,28 @@ def balance(tx: Tx, enrollment: RowMapping | None, program: Program | None,
             by_state["available"] += points - pending
             if expires_on is not None:
                 expiring[expires_on] = points
-    totals = tx.repo.totals_by_kind(eid, as_of)
+    totals = ({kind: points for kind, points, _ in cached}
+              if last is None or last <= as_of  # no entry after as_of: the cache
+              else tx.repo.totals_from_entries(eid, as_of))
     available = by_state["available"] + debt
     value = None
     if program.kind == "points_bank" and program.point_value is not None:
         value = (program.point_value * available).quantize(Decimal("0.01"))
+    figures = flows(totals)  # L3: each kind's figure, core/entries.py
     return Balance(
         program=program.id,
         program_name=program.name,
         as_of=as_of,
         pending=by_state["pending"],
         available=available,
-        earned=totals.get("accrual", 0) + totals.get("reversal", 0),
-        adjusted=totals.get("adjustment", 0),
-        used=-sum(totals.get(k, 0) for k in USED_KINDS),
-        expired=-totals.get("expiry", 0) + by_state["expired"],
-        forfeited=-totals.get("forfeit", 0),
+        earned=figures.earned,
+        adjusted=figures.adjusted,
+        used=figures.used,
+        expired=figures.expired + by_state["expired"],  # and those not yet written off (L1)
+        forfeited=figures.forfeited,
         value=value,
         expiring=[Expiring(d, p) for d, p in sorted(expiring.items()) if p],
+        tier=tiers.held(tx, eid, program),  # issue 23 item 1 (T9); no statement without tiers
     )
 
 

@@ -101,7 +101,7 @@ def run_day(tx: Tx, day: dt.date, store: int | None, user: str | None,
                     done["periods_closed"] += 1
                     done["awards"] += awards.close_period(tx, enrollment, program, store, user)
                     enrollment = tx.repo.enrollment(row["id"])
-    done.update(bonuses.daily(tx, day, within))  # B1: tiers re-evaluated (issue 23 item 1)
+    done.update(bonuses.daily(tx, day, within, list(programs.values())))  # B1: tiers re-evaluated (issue 23 item 1)
     done.update(reminders.queue_reminders(tx, day, store, user, within))  # issue 23 item 4
     return done
 

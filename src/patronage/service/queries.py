@@ -25,10 +25,12 @@ from patronage.service.views import (
 
 
 def balance(tx: Tx, customer_id: str, as_of: dt.date | None = None,
-            program: str | None = None) -> Balance:
+            program: str | None = None, known: bool = False) -> Balance:
     """The customer's balance: of the open enrollment (with E1 `many`, the oldest), or of
-    the one in `program` (`not_enrolled` when the customer is not in it)."""
-    need_customer(tx, customer_id)
+    the one in `program` (`not_enrolled` when the customer is not in it). `known`: the
+    caller has just read the customer (an invoice of theirs), so it is not looked up."""
+    if not known:
+        need_customer(tx, customer_id)
     day = as_of or tx.day
     if program is not None:
         enrollment = memberships.named_enrollment(tx, customer_id, program, "program")
@@ -112,13 +114,13 @@ def invoice(tx: Tx, invoice_id: str, store: int | None = None) -> InvoiceView:
 
 def earned_by_program(tx: Tx, inv: RowMapping) -> list[Earned]:
     """E1: the invoice's points per program: its shares (`many`), or its one enrollment."""
-    rows = tx.repo.invoice_earnings(inv["id"])
-    if rows:
-        return [Earned(r["program_id"], int(r["points"])) for r in rows]
     if not inv["accrued"] or inv["enrollment_id"] is None:
-        return []
-    enrollment = tx.repo.enrollment(inv["enrollment_id"])
-    return [] if enrollment is None else [Earned(enrollment["program_id"], int(inv["points"]))]
+        return []  # a share is written only with the accrual that sets these
+    rows = tx.repo.invoice_earnings(inv["id"]) if memberships.many(tx) else []
+    if rows:  # E1 `many` (an invoice posted before a switch back to `one` keeps `points`)
+        return [Earned(r["program_id"], int(r["points"])) for r in rows]
+    program = tx.repo.program_of(inv["enrollment_id"])
+    return [] if program is None else [Earned(program, int(inv["points"]))]
 
 
 def invoice_by_pk(tx: Tx, pk: int, with_balance: bool = False) -> InvoiceView:
@@ -128,7 +130,7 @@ def invoice_by_pk(tx: Tx, pk: int, with_balance: bool = False) -> InvoiceView:
     view = dataclasses.replace(invoice_view(inv, explaining.points_earnable(tx, inv)),
                                earned=earned_by_program(tx, inv))
     if with_balance and view.customer is not None:
-        return dataclasses.replace(view, balance=balance(tx, view.customer))
+        return dataclasses.replace(view, balance=balance(tx, view.customer, known=True))
     return view
 
 

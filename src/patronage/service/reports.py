@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
 
 from patronage.adapters.db import tables as t
+from patronage.core.entries import SUBTRACTED, Bucket, EntryKind
 from patronage.core.errors import not_found
 from patronage.core.money import ZERO, from_cents
 from patronage.service import ledger, memberships
-from patronage.service.ledger import USED_KINDS
 from patronage.service.uow import Tx
 
 Row = dict[str, Any]
@@ -173,7 +173,7 @@ def points_by_month(tx: Tx, start: dt.date, end: dt.date,
     led, e = t.ledger, t.enrollments
     by_day = (
         select(led.c.date, led.c.kind, func.sum(led.c.points))
-        .where(and_(led.c.date <= end, led.c.kind != "debt_payoff"))
+        .where(and_(led.c.date <= end, led.c.kind != EntryKind.DEBT_PAYOFF))
         .group_by(led.c.date, led.c.kind)
     )
     if program:
@@ -187,16 +187,9 @@ def points_by_month(tx: Tx, start: dt.date, end: dt.date,
             continue
         bucket = months[day.strftime("%Y-%m")]
         bucket["net"] += pts
-        if kind in ("accrual", "reversal"):
-            bucket["earned"] += pts
-        elif kind == "adjustment":
-            bucket["adjusted"] += pts
-        elif kind in USED_KINDS:
-            bucket["used"] -= pts
-        elif kind == "expiry":
-            bucket["expired"] -= pts
-        elif kind == "forfeit":
-            bucket["forfeited"] -= pts
+        entry_kind = EntryKind.known(kind)  # L3: the figure it moves, core/entries.py
+        if entry_kind is not None and entry_kind.bucket is not Bucket.DEBT_MOVE:
+            bucket[entry_kind.bucket] += -pts if entry_kind.bucket in SUBTRACTED else pts
     liability = _liability_by_month(tx, start, end) if not program else {}
     out, running = [], opening
     for month, b in months.items():
@@ -322,7 +315,7 @@ def customer_ledger(tx: Tx, customer_id: str, limit: int = 200) -> list[Row]:
         select(led.c.id, led.c.date, led.c.kind, led.c.points, led.c.ref, led.c.reason,
                led.c.user, e.c.program_id)
         .join(e, e.c.id == led.c.enrollment_id)
-        .where(and_(led.c.customer_id == customer_id, led.c.kind != "debt_payoff"))
+        .where(and_(led.c.customer_id == customer_id, led.c.kind != EntryKind.DEBT_PAYOFF))
         .order_by(led.c.id.desc()).limit(limit)
     )
     return [dict(r) for r in tx.repo.all(stmt)]

@@ -20,18 +20,19 @@ from sqlalchemy.engine import RowMapping
 
 from patronage.adapters.db import tables as t
 from patronage.core import journal
+from patronage.core.entries import EntryKind
 from patronage.core.returns import fill, points_back
 from patronage.service import ledger
 from patronage.service.uow import Tx
 
-KIND = "return_restore"
+KIND = EntryKind.RETURN_RESTORE
 
 
 def give_back(tx: Tx, inv: RowMapping, lines_amount: Decimal, before: Decimal,
               after: Decimal, day: dt.date, ref: str) -> int:
     """R5 for a return of the lines worth `before` to `after` (returned so far, this return
     included) of the invoice's `lines_amount`; returns the points given back."""
-    redeemed = tx.repo.entries(invoice_id=inv["id"], kind="redemption")
+    redeemed = tx.repo.entries(invoice_id=inv["id"], kind=EntryKind.REDEMPTION)
     by_enrollment: dict[int, list[RowMapping]] = {}
     for e in redeemed:
         by_enrollment.setdefault(e["enrollment_id"], []).append(e)
@@ -78,7 +79,8 @@ def redemption_account(tx: Tx, inv: RowMapping, fallback: str | None) -> str:
     je, jp = t.journal_entries, t.journal_postings
     row = tx.repo.one(
         select(jp.c.account).select_from(jp.join(je, je.c.id == jp.c.entry_id))
-        .where(and_(je.c.kind == "redemption", je.c.reference == f"invoice {inv['external_id']}",
+        .where(and_(je.c.kind == EntryKind.REDEMPTION,
+                    je.c.reference == f"invoice {inv['external_id']}",
                     je.c.customer_id == inv["customer_id"],
                     jp.c.account != journal.POINTS_LIABILITY, jp.c.credit > 0))
         .order_by(je.c.id).limit(1))

@@ -1,5 +1,10 @@
 """Returns and voids (R1-R4): points recomputed on what is kept, rewards restored,
 awards cancelled when their credit is untouched.
+
+The rules are `core.returns`; here each command loads the invoice, its lines and what it
+spent, asks the core what to take or give back, and writes it: ledger entries (taken by
+`ledger.debit`: own lot first, then L2, then debt), the lines' returned quantities, memo
+uses, coupons and journal entries (G1).
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from patronage.core import journal
-from patronage.core.earning import Line, Rate, Sale, line_eligible, rate_for
-from patronage.core.earning import eligible_amount as eligible_of
+from patronage.core import returns as rules
+from patronage.core.earning import Rate
+from patronage.core.entries import EntryKind
 from patronage.core.errors import PatronageError, Problem
-from patronage.core.money import ZERO, prorate, share
+from patronage.core.money import ZERO
 from patronage.service import awards, ledger, memberships, return_restore
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import ReturnIn, VoidIn, parse
@@ -24,7 +30,6 @@ from patronage.service.invoices import (
     hold_invoice,
     need_invoice,
     not_voided,
-    remaining_amounts,
     sum_up_shares,
     try_accrue,
     validate_refs,
@@ -32,10 +37,17 @@ from patronage.service.invoices import (
 from patronage.service.uow import Tx
 
 
+def sold_lines(rows: list[RowMapping]) -> list[rules.SoldLine]:
+    """An invoice's stored lines as the core reads them."""
+    return [rules.SoldLine(line_no=x["line_no"], sku=x["sku"], qty=x["qty"],
+                           returned_qty=x["returned_qty"], amount=x["amount"],
+                           eligible=bool(x["eligible"])) for x in rows]
+
+
 def take_back(tx: Tx, inv: RowMapping, new_points: int, day: dt.date, ref: str) -> int:
     """R1: take the points an invoice no longer earns; own lot first, then L2, then debt."""
     return take_share_back(tx, inv["id"], inv["enrollment_id"], inv["lot_id"],
-                           inv["points"] - new_points, day, ref)
+                           rules.points_to_take(inv["points"], new_points), day, ref)
 
 
 def take_share_back(tx: Tx, invoice_id: int, enrollment_id: int | None, lot_id: int | None,
@@ -47,11 +59,11 @@ def take_share_back(tx: Tx, invoice_id: int, enrollment_id: int | None, lot_id: 
     if enrollment is None or enrollment["status"] != "open":
         return 0  # the enrollment was closed and its points forfeited already
     program = tx.repo.program(enrollment["program_id"])
-    ledger.debit(tx, enrollment, diff, day, "reversal", first_lot=lot_id,
+    ledger.debit(tx, enrollment, diff, day, EntryKind.REVERSAL, first_lot=lot_id,
                  invoice_id=invoice_id, ref=ref)
     if program is not None:
-        ledger.book_points(tx, program, day, "reversal", -diff, enrollment["customer_id"], ref,
-                           enrollment_id=enrollment["id"])
+        ledger.book_points(tx, program, day, EntryKind.REVERSAL, -diff,
+                           enrollment["customer_id"], ref, enrollment_id=enrollment["id"])
     return diff
 
 
@@ -98,32 +110,15 @@ def _against_invoice(tx: Tx, b: ReturnIn,
     if b.customer is not None and inv["customer_id"] not in (None, b.customer):
         raise PatronageError("invalid", "the return's customer is not the invoice's",
                              [Problem("customer", f"invoice belongs to {inv['customer_id']}")])
-    lines = tx.repo.invoice_lines(inv["id"])
-    left = {x["line_no"]: x["qty"] - x["returned_qty"] for x in lines}
-    amount = ZERO
-    for i, r in enumerate(b.lines):
-        need = r.qty
-        for x in lines:
-            if x["sku"] != r.sku or need <= 0:
-                continue
-            take = min(left[x["line_no"]], need)
-            if take > 0:
-                gone = x["qty"] - left[x["line_no"]]  # returned so far, this return too
-                left[x["line_no"]] -= take
-                need -= take
-                amount += prorate(x["amount"], x["qty"], gone, gone + take)
-        if need > 0:
-            raise PatronageError("return_exceeds_sale",
-                                 f"returning {r.qty} of {r.sku} is more than was sold less returns",
-                                 [Problem(f"lines.{i}.qty", "more than is left to return")])
-    earlier = sum((share(x["amount"], x["returned_qty"], x["qty"]) for x in lines), ZERO)
-    tax = prorate(inv["tax"], inv["subtotal"], earlier, earlier + amount)  # R4: by amount
-    for x in lines:
-        if left[x["line_no"]] != x["qty"] - x["returned_qty"]:
-            tx.repo.set_returned_qty(inv["id"], x["line_no"], x["qty"] - left[x["line_no"]])
-    tx.repo.update_invoice(inv["id"], returned_value=inv["returned_value"] + amount + tax)
-    return_restore.give_back(tx, inv, sum((x["amount"] for x in lines), ZERO), earlier,
-                             earlier + amount, day, f"return against {inv['external_id']}")
+    lines = sold_lines(tx.repo.invoice_lines(inv["id"]))
+    taking = rules.take_lines(lines, [rules.ReturnedLine(r.sku, r.qty) for r in b.lines],
+                              inv["tax"], inv["subtotal"])
+    for line_no, returned_qty in taking.returned:
+        tx.repo.set_returned_qty(inv["id"], line_no, returned_qty)
+    amount = taking.amount
+    tx.repo.update_invoice(inv["id"], returned_value=inv["returned_value"] + amount + taking.tax)
+    return_restore.give_back(tx, inv, taking.lines_amount, taking.before, taking.after, day,
+                             f"return against {inv['external_id']}")
     shares = tx.repo.invoice_earnings(inv["id"])
     if shares:  # E1 `many`: each program's share on what is kept, then any still due (R4)
         taken = _take_shares(tx, inv, shares, day, f"return against {inv['external_id']}")
@@ -132,9 +127,8 @@ def _against_invoice(tx: Tx, b: ReturnIn,
     if not inv["accrued"]:
         try_accrue(tx, inv["id"], day)  # R4: what is kept may now be paid in full
         return amount, 0, inv
-    rate = Rate.from_json(inv["rate"])
-    kept = eligible_of(remaining_amounts(tx.repo.invoice_lines(inv["id"])), inv["loyalty_discount"])
-    new_points = rate.points(kept)
+    new_points, kept = rules.points_kept(Rate.from_json(inv["rate"]), taking.applied(lines),
+                                         inv["loyalty_discount"])
     taken = take_back(tx, inv, new_points, day, f"return against {inv['external_id']}")
     tx.repo.update_invoice(inv["id"], points=new_points, eligible_amount=kept)
     return amount, taken, inv
@@ -145,20 +139,15 @@ def _take_shares(tx: Tx, inv: RowMapping, shares: list[RowMapping], day: dt.date
     """R1/R3 for an invoice that earned in several programs: each share recomputed with
     its own frozen rate and eligible lines on what is kept (0 for a void) and the
     difference taken in its enrollment."""
-    lines = tx.repo.invoice_lines(inv["id"])
-    kept = remaining_amounts(lines)
+    lines = sold_lines(tx.repo.invoice_lines(inv["id"]))
     taken = 0
     for share_row in shares:
-        if void:
-            new_points, eligible = 0, ZERO
-        else:
-            own = set(share_row["lines"])
-            eligible = eligible_of([(amount, x["line_no"] in own)
-                                    for (amount, _), x in zip(kept, lines, strict=True)],
-                                   inv["loyalty_discount"])
-            new_points = Rate.from_json(share_row["rate"]).points(eligible)
+        new_points, eligible = rules.VOIDED if void else rules.points_kept(
+            Rate.from_json(share_row["rate"]), lines, inv["loyalty_discount"],
+            frozenset(share_row["lines"]))
         taken += take_share_back(tx, inv["id"], share_row["enrollment_id"], share_row["lot_id"],
-                                 share_row["points"] - new_points, day, ref)
+                                 rules.points_to_take(share_row["points"], new_points), day,
+                                 ref)
         tx.repo.update_invoice_earning(inv["id"], share_row["enrollment_id"], points=new_points,
                                        eligible_amount=eligible)
     sum_up_shares(tx, inv["id"])
@@ -167,27 +156,18 @@ def _take_shares(tx: Tx, inv: RowMapping, shares: list[RowMapping], day: dt.date
 
 def _without_invoice(tx: Tx, b: ReturnIn, day: dt.date) -> tuple[Decimal, int]:
     """R2: the points the returned amount would earn today, taken by L2 then as debt."""
-    if b.customer is None:
-        raise PatronageError("invalid", "a return without an invoice needs a customer",
-                             [Problem("customer", "required without invoice")])
-    lines = []
-    for i, r in enumerate(b.lines):
-        if r.price is None:
-            raise PatronageError("invalid", "a return without an invoice needs line prices",
-                                 [Problem(f"lines.{i}.price", "required without invoice")])
-        lines.append(Line(sku=r.sku, item_type=r.item_type, qty=r.qty, price=r.price))
+    customer, lines = rules.unlinked_lines(
+        b.customer, [rules.ReturnedLine(r.sku, r.qty, r.price, r.item_type) for r in b.lines])
     amount = sum((x.amount for x in lines), ZERO)
-    sale = Sale(date=day, type="sale", store=b.store, job_type=None)
     taken = 0
-    for enrollment in memberships.enrollments_for(tx, b.customer):  # E1: one, or each of many
+    for enrollment in memberships.enrollments_for(tx, customer):  # E1: one, or each of many
         program = tx.repo.program(enrollment["program_id"])
-        if program is None or program.status == "draft":
+        if program is None:
             continue
-        points = rate_for(program, sale).points(
-            eligible_of([(x.amount, line_eligible(program, sale, x)) for x in lines], ZERO))
+        points = rules.unlinked_points(program, lines, day, b.store)
         if points > 0:
-            ledger.debit(tx, enrollment, points, day, "reversal", ref=f"return {b.id}")
-            ledger.book_points(tx, program, day, "reversal", -points, b.customer,
+            ledger.debit(tx, enrollment, points, day, EntryKind.REVERSAL, ref=f"return {b.id}")
+            ledger.book_points(tx, program, day, EntryKind.REVERSAL, -points, customer,
                                f"return {b.id}", enrollment_id=enrollment["id"])
         taken += points
     return amount, taken
@@ -207,7 +187,7 @@ def void_invoice(tx: Tx, body: Any) -> int:
         if lot_id is None:
             continue
         for award_id in dict.fromkeys(
-            e["award_id"] for e in tx.repo.entries(lot_id=lot_id, kind="award")
+            e["award_id"] for e in tx.repo.entries(lot_id=lot_id, kind=EntryKind.AWARD)
         ):
             awards.cancel_if_unused(tx, award_id, day)
     if shares:
@@ -222,36 +202,34 @@ def _restore_spending(tx: Tx, inv: RowMapping, day: dt.date, ref: str) -> None:
     """R3: give back rewards, credit and coupons the invoice spent, unless expired since
     (redeemed points less what returns gave back already, R5)."""
     returned = return_restore.given_back(tx, inv["id"])
-    for e in tx.repo.entries(invoice_id=inv["id"], kind="redemption"):
+    for e in tx.repo.entries(invoice_id=inv["id"], kind=EntryKind.REDEMPTION):
         lot = tx.repo.lot(e["lot_id"]) if e["lot_id"] else None
-        if lot is None or (lot["expires_on"] is not None and lot["expires_on"] <= day):
+        enrollment = tx.repo.enrollment(e["enrollment_id"]) if lot is not None else None
+        if lot is None or enrollment is None:
             continue
-        enrollment = tx.repo.enrollment(e["enrollment_id"])
-        if enrollment is None or enrollment["status"] != "open":
-            continue
-        points = -e["points"] - returned.get(e["lot_id"], 0)
+        points = rules.redemption_back(-e["points"], returned.get(e["lot_id"], 0),
+                                       lot["expires_on"], day, enrollment["status"] == "open")
         if points <= 0:
             continue
-        tx.repo.entry(enrollment, day, "restore", points, e["lot_id"], tx.now,
+        tx.repo.entry(enrollment, day, EntryKind.RESTORE, points, e["lot_id"], tx.now,
                       invoice_id=inv["id"], ref=ref)
         program = tx.repo.program(enrollment["program_id"])
         if program is not None:
-            ledger.book_points(tx, program, day, "restore", points, inv["customer_id"], ref,
-                               counter=program.report_in_sale_code or "rewards_redeemed")
+            ledger.book_points(tx, program, day, EntryKind.RESTORE, points, inv["customer_id"],
+                               ref, counter=program.report_in_sale_code or "rewards_redeemed")
     for use in tx.repo.memo_uses_of_invoice(inv["id"]):
         memo = tx.repo.memo(use["memo_id"])
-        if memo is None or memo["status"] in ("expired", "cancelled") or use["amount"] <= 0:
+        back = ZERO if memo is None else rules.memo_use_back(use["amount"], memo["status"],
+                                                             memo["expires_on"], day)
+        if memo is None or back <= 0:
             continue
-        if memo["expires_on"] is not None and memo["expires_on"] <= day:
-            continue
-        tx.repo.use_memo(memo, inv["id"], day, -use["amount"])
+        tx.repo.use_memo(memo, inv["id"], day, -back)
         tx.repo.journal(day, "credit_memo_restore",
                         journal.transfer(journal.RECEIVABLE, journal.STORE_CREDIT_LIABILITY,
-                                         use["amount"]), ref, f"memo:{memo['id']}",
+                                         back), ref, f"memo:{memo['id']}",
                         inv["customer_id"])
     for c in tx.repo.coupons(inv["customer_id"]) if inv["customer_id"] else []:
-        live = c["expires_on"] is None or day < c["expires_on"]
-        if c["invoice_id"] == inv["id"] and c["status"] == "used" and live:
+        if rules.coupon_back(inv["id"], c["invoice_id"], c["status"], c["expires_on"], day):
             tx.repo.update_coupon(c["id"], status="open", invoice_id=None, applied=None,
                                   forfeited=None)
             tx.repo.journal(day, "coupon_restore",

@@ -19,8 +19,16 @@ from patronage.core.programs import (
     Program,
     Tier,
 )
+from patronage.core.tiers import StatusTier, TierRules
 from patronage.service import memberships
-from patronage.service.inputs import CustomerIn, FilterIn, ProgramIn, ShopIn, parse
+from patronage.service.inputs import (
+    CustomerIn,
+    FilterIn,
+    ProgramIn,
+    ShopIn,
+    StatusTiersIn,
+    parse,
+)
 from patronage.service.uow import Tx
 
 
@@ -53,7 +61,8 @@ def to_program(p: ProgramIn) -> Program:
     return Program(
         **{f.name: getattr(p, f.name) for f in dataclasses.fields(Program)
            if f.name not in ("filters", "multipliers", "percent_tiers", "awards",
-                             "eligible_statuses")},
+                             "eligible_statuses", "status_tiers")},
+        status_tiers=_status_tiers(p.status_tiers),  # issue 23 item 1
         eligible_statuses=tuple(p.eligible_statuses),
         filters=tuple(_filter(f) for f in p.filters),
         multipliers=tuple(
@@ -78,6 +87,17 @@ def to_program(p: ProgramIn) -> Program:
             for a in p.awards
         ),
     )
+
+
+def _status_tiers(given: StatusTiersIn | None) -> TierRules | None:
+    """T1/T2 (issue 23 item 1): the program's status tiers as core/tiers.py reads them."""
+    if given is None:
+        return None
+    return TierRules(
+        levels=tuple(StatusTier(x.name, x.threshold, x.multiplier, x.price_group)
+                     for x in given.levels),
+        measure=given.measure, window=given.window, rolling_days=given.rolling_days,
+        grace_days=given.grace_days)
 
 
 def _filter(f: FilterIn) -> Filter:
@@ -109,6 +129,10 @@ def _reference_problems(tx: Tx, p: Program) -> list[Problem]:
         if a.credit_memo and a.credit_memo.reason and tx.repo.reason(a.credit_memo.reason) is None:
             out.append(Problem(f"awards.{i}.credit_memo.reason",
                                f"unknown credit memo reason {a.credit_memo.reason!r}"))
+    for i, level in enumerate(p.status_tiers.levels if p.status_tiers else ()):  # T5
+        if level.price_group and tx.repo.price_group(level.price_group) is None:
+            out.append(Problem(f"status_tiers.levels.{i}.price_group",
+                               f"unknown price group {level.price_group!r}"))
     return out
 
 

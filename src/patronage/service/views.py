@@ -29,6 +29,7 @@ class Balance:
     forfeited: int = 0
     value: Decimal | None = None  # points_bank: available x point_value
     expiring: list[Expiring] = field(default_factory=list)
+    tier: str | None = None  # issue 23 item 1 (T9): the status tier held; None: none
 
 
 @dataclass(frozen=True)

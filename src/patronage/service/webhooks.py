@@ -45,7 +45,8 @@ from patronage.service.uow import Tx
 
 EVENT_TYPES = ("points.accrued", "points.expired", "award.granted", "credit_memo.issued",
                "coupon.issued", "enrollment.changed",
-               "points.expiring", "credit_memo.expiring")  # issue 23 item 4: reminders
+               "points.expiring", "credit_memo.expiring",  # issue 23 item 4: reminders
+               "tier.changed")  # issue 23 item 1 (T8)
 SETTLE = dt.timedelta(seconds=60)
 LEASE = dt.timedelta(seconds=60)
 SECRET_PREFIX = "whsec_"

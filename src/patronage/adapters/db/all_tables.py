@@ -10,3 +10,13 @@ from patronage.adapters.db import tables, tables_api, tables_links, tables_ops, 
 from patronage.adapters.db.tables import metadata
 
 __all__ = ["metadata", "tables", "tables_api", "tables_links", "tables_ops", "tables_web"]
+
+# campaigns (issue 23 item 3, 0014_campaigns)
+from patronage.adapters.db import tables_campaigns
+
+__all__ += ["tables_campaigns"]
+
+# status tiers (issue 23 item 1, 0013_tiers)
+from patronage.adapters.db import tables_tiers
+
+__all__ += ["tables_tiers"]

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.run_parts import CustomerRange, in_range
+from patronage.core.entries import EntryKind
 from patronage.core.journal import Posting
 from patronage.core.lots import LotState
 from patronage.core.money import from_cents
@@ -92,6 +93,12 @@ class Books:
         ).all()
         return [(expires_on, int(early or 0), int(total or 0)) for expires_on, early, total in rows]
 
+    def available_points(self, enrollment_id: int, day: dt.date) -> int:
+        """The live lots' points available on `day` (L1), summed by the database."""
+        return sum(points - pending for expires_on, pending, points in
+                   self.live_points(enrollment_id, day)
+                   if expires_on is None or day < expires_on)
+
     def lot(self, lot_id: int) -> RowMapping | None:
         return self.one(select(t.lots).where(t.lots.c.id == lot_id))
 
@@ -103,6 +110,53 @@ class Books:
             expires_on=expires_on, points=0, remaining=0,
         ))
         return new_id(result)
+
+    def open_lot(self, enrollment: RowMapping, kind: str, invoice_id: int | None,
+                 day: dt.date, available_on: dt.date, expires_on: dt.date | None, points: int,
+                 at: dt.datetime, **refs: Any) -> tuple[int, int]:
+        """A new lot holding `points` and the entry that put them there (A6, J3): the lot
+        is written with its points, not written empty and then added to. Returns the lot's
+        id and the enrollment's debt (L5: whether the new points pay some of it)."""
+        result = self.conn.execute(insert(t.lots).values(
+            enrollment_id=enrollment["id"], customer_id=enrollment["customer_id"], source=kind,
+            invoice_id=invoice_id, accrual_date=day, available_on=available_on,
+            expires_on=expires_on, points=points, remaining=points,
+        ))
+        lot_id = new_id(result)
+        self.conn.execute(insert(t.ledger).values(
+            enrollment_id=enrollment["id"], customer_id=enrollment["customer_id"], date=day,
+            kind=kind, points=points, lot_id=lot_id, recorded_at=at, invoice_id=invoice_id,
+            **refs,
+        ))
+        self.conn.execute(totals_upsert(self.conn.dialect.name), {
+            "enrollment_id": enrollment["id"], "kind": kind, "points": points, "last_on": day})
+        e = t.enrollments
+        debt = self.conn.execute(update(e).where(e.c.id == enrollment["id"])
+                                 .values(held=e.c.held + points).returning(e.c.debt)).scalar()
+        return lot_id, int(debt or 0)
+
+    def debt_and_totals(self, enrollment_id: int) -> tuple[int, list[tuple[str, int, dt.date]]]:
+        """The enrollment's debt and its cached totals by kind [(kind, points, last entry
+        date)] in one statement (a balance's figures come from these and the lots)."""
+        e, tot = t.enrollments, t.enrollment_totals
+        rows = self.conn.execute(
+            select(e.c.debt, tot.c.kind, tot.c.points, tot.c.last_on)
+            .select_from(e.outerjoin(tot, tot.c.enrollment_id == e.c.id))
+            .where(e.c.id == enrollment_id)
+        ).all()
+        debt = int(rows[0][0] or 0) if rows else 0
+        return debt, [(kind, int(points), last_on) for _, kind, points, last_on in rows
+                      if kind is not None]
+
+    def totals_from_entries(self, enrollment_id: int, as_of: dt.date) -> dict[str, int]:
+        """The sums by kind of the entries dated on or before `as_of` (the cache holds
+        later ones)."""
+        rows = self.conn.execute(
+            select(t.ledger.c.kind, func.sum(t.ledger.c.points))
+            .where(and_(t.ledger.c.enrollment_id == enrollment_id, t.ledger.c.date <= as_of))
+            .group_by(t.ledger.c.kind)
+        )
+        return {kind: int(total or 0) for kind, total in rows}
 
     def entry(self, enrollment: RowMapping, day: dt.date, kind: str, points: int,
               lot_id: int | None, at: dt.datetime, **refs: Any) -> None:
@@ -123,7 +177,7 @@ class Books:
             self.conn.execute(update(e).where(e.c.id == enrollment["id"])
                               .values(held=e.c.held + points))
             values: dict[str, Any] = {"remaining": t.lots.c.remaining + points}
-            if kind in ("accrual", "adjustment"):
+            if kind in EntryKind.lot_growing_kinds():  # accrual, adjustment
                 values["points"] = t.lots.c.points + points
             self.conn.execute(update(t.lots).where(t.lots.c.id == lot_id).values(**values))
 
@@ -131,19 +185,6 @@ class Books:
         return int(self.conn.execute(
             select(t.enrollments.c.debt).where(t.enrollments.c.id == enrollment_id)
         ).scalar() or 0)
-
-    def totals_by_kind(self, enrollment_id: int, as_of: dt.date) -> dict[str, int]:
-        tot = t.enrollment_totals
-        cached = self.conn.execute(select(tot.c.kind, tot.c.points, tot.c.last_on)
-                                   .where(tot.c.enrollment_id == enrollment_id)).all()
-        if all(last_on <= as_of for _, _, last_on in cached):  # no entry after as_of: the cache
-            return {kind: int(points) for kind, points, _ in cached}
-        rows = self.conn.execute(
-            select(t.ledger.c.kind, func.sum(t.ledger.c.points))
-            .where(and_(t.ledger.c.enrollment_id == enrollment_id, t.ledger.c.date <= as_of))
-            .group_by(t.ledger.c.kind)
-        )
-        return {kind: int(total or 0) for kind, total in rows}
 
     def lots_as_of(self, enrollment_id: int, as_of: dt.date) -> tuple[list[LotState], int]:
         """Lots with their remaining points as of a past day, and the debt then (from entries)."""

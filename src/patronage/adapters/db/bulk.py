@@ -45,7 +45,9 @@ from patronage.adapters.db.bulk_writer import (
     Writer,
 )
 from patronage.adapters.db.run_parts import CustomerRange
-from patronage.core.lots import LotState, state
+from patronage.core.awards import reaches_level
+from patronage.core.entries import EntryKind
+from patronage.core.lots import LotState, state, sum_available
 
 HORIZON = dt.timedelta(days=31)  # how far ahead the daily run's memos and coupons due are held
 
@@ -463,6 +465,10 @@ class BulkRepository(BulkDocuments):
         return [LotState(r["id"], r["accrual_date"], r["available_on"], r["expires_on"],
                          r["remaining"]) for r in rows if r["remaining"] > 0]
 
+    def available_points(self, enrollment_id: int, day: dt.date) -> int:
+        """`Books.available_points` over the lots this write-behind holds."""
+        return sum(x.remaining for x in self.lots(enrollment_id) if state(x, day) == "available")
+
     def lot(self, lot_id: int) -> Any:
         found = self.c["lot"].get(lot_id)
         return found if found is not None else super().lot(lot_id)
@@ -477,6 +483,14 @@ class BulkRepository(BulkDocuments):
         self._put(lots, row["id"], row)
         self._put(self.c["lot"], row["id"], row)
         return int(row["id"])
+
+    def open_lot(self, enrollment: Any, kind: str, invoice_id: int | None, day: dt.date,
+                 available_on: dt.date, expires_on: dt.date | None, points: int,
+                 at: dt.datetime, **refs: Any) -> tuple[int, int]:
+        """`Books.open_lot` in the write-behind: the lot, then its entry."""
+        lot_id = self.insert_lot(enrollment, kind, invoice_id, day, available_on, expires_on)
+        self.entry(enrollment, day, kind, points, lot_id, at, invoice_id=invoice_id, **refs)
+        return lot_id, self.debt(enrollment["id"])
 
     def entry(self, enrollment: Any, day: dt.date, kind: str, points: int,
               lot_id: int | None, at: dt.datetime, **refs: Any) -> None:
@@ -501,7 +515,7 @@ class BulkRepository(BulkDocuments):
                 if eid in self.c["lots"]:  # it may come alive again
                     self.c["lots"][eid][lot_id] = target
             values = {"remaining": target["remaining"] + points}
-            if kind in ("accrual", "adjustment"):
+            if kind in EntryKind.lot_growing_kinds():  # accrual, adjustment
                 values["points"] = target["points"] + points
             for key, value in values.items():
                 self._set(target, key, value)
@@ -536,6 +550,12 @@ class BulkRepository(BulkDocuments):
     def debt(self, enrollment_id: int) -> int:
         row = self.enrollment(enrollment_id)
         return int(row["debt"]) if row is not None else 0
+
+    def debt_and_totals(self, enrollment_id: int) -> tuple[int, list[tuple[str, int, dt.date]]]:
+        """The totals as the database has them (read through the guard, as before), the
+        debt as this write-behind holds it."""
+        _, cached = super().debt_and_totals(enrollment_id)
+        return self.debt(enrollment_id), cached
 
     # --- the daily run's own log: buffered like the rest --------------------------------------
     def insert_run(self, values: dict[str, Any]) -> int:
@@ -741,8 +761,7 @@ class BulkRepository(BulkDocuments):
                     del holders[eid]  # an entry brings it back when it holds the level
                 continue
             lots = self.lots(eid)
-            if sum(x.remaining for x in lots if state(x, day) == "available") \
-                    + row["debt"] >= level:
+            if reaches_level(sum_available(lots, day), row["debt"], level):  # W1 (core.awards)
                 out.append(eid)
             else:
                 holders[eid] = min((x.available_on for x in lots if x.available_on > day),

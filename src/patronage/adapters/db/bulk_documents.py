@@ -61,7 +61,12 @@ class BulkDocuments(Repository):
         programs = Repository.programs(self)
         ref["programs"] = programs
         ref["program"] = {p.id: p for p in programs}
+        ref["campaigns"] = {p.id: Repository.active_campaigns(self, p.id) for p in programs}
         self.ref = ref
+
+    def active_campaigns(self, program_id: str) -> Any:
+        """Loaded with the programs, so an item that earns never misses them."""
+        return self._ref("campaigns").get(program_id, [])
 
     def _ref(self, key: str) -> Any:
         if self.ref is None:

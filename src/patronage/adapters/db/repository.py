@@ -14,7 +14,9 @@ from sqlalchemy import String, and_, delete, func, insert, literal, literal_colu
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from patronage.adapters.db import tables as t
+from patronage.adapters.db import tables_tiers as tt
 from patronage.adapters.db.books import Books, new_id
+from patronage.adapters.db.tables_campaigns import campaigns as campaigns_table
 from patronage.core.programs import (
     Award,
     Coupon,
@@ -25,6 +27,7 @@ from patronage.core.programs import (
     Program,
     Tier,
 )
+from patronage.core.tiers import StatusTier, TierRules
 
 FILTER_LISTS = (
     "transaction_types", "stores", "job_types", "vendors", "manufacturers", "product_lines",
@@ -238,13 +241,19 @@ class Repository(Books):
                 for r in rates if r["method"] == "percent_tier"
             ),
             awards=tuple(_award(a) for a in awards),
+            status_tiers=self._tier_rules(pid),  # issue 23 item 1
         )
+
+    def _tier_rules(self, pid: str) -> TierRules | None:
+        """The program's status tiers (0013_tiers), None when it has none."""
+        row = self.one(select(tt.program_tiers.c.rules).where(tt.program_tiers.c.program_id == pid))
+        return None if row is None else tier_rules_of(row["rules"])
 
     def save_program(self, p: Program) -> None:
         pid = p.id
         self._memo.clear()
         _PROGRAMS.pop(self.conn.engine, None)
-        for child in (t.program_filters, t.program_rates, t.program_awards):
+        for child in (t.program_filters, t.program_rates, t.program_awards, tt.program_tiers):
             self.conn.execute(delete(child).where(child.c.program_id == pid))
         values = {c.name: getattr(p, c.name) for c in t.programs.columns if c.name != "version"}
         values["eligible_statuses"] = list(p.eligible_statuses)
@@ -277,6 +286,9 @@ class Repository(Books):
                 program_id=pid, position=i, method="percent_tier", up_to=tier.up_to,
                 percent=tier.percent,
             ))
+        if p.status_tiers is not None:  # issue 23 item 1
+            self.conn.execute(insert(tt.program_tiers).values(
+                program_id=pid, rules=tier_rules_json(p.status_tiers)))
         for i, a in enumerate(p.awards):
             self.conn.execute(insert(t.program_awards).values(
                 program_id=pid, position=i, name=a.name, effective=a.effective,
@@ -285,12 +297,35 @@ class Repository(Books):
             ))
 
     # --- enrollments -----------------------------------------------------------------------
+    def active_campaigns(self, program_id: str) -> list[RowMapping]:
+        """The program's campaigns whose status is active, in id order (K1-K7)."""
+        c = campaigns_table.c
+        return self.all(select(campaigns_table)
+                        .where(and_(c.program_id == program_id, c.status == "active"))
+                        .order_by(c.id))
+
     def open_enrollment(self, customer_id: str) -> RowMapping | None:
         e = t.enrollments
-        return self.one(select(e).where(and_(e.c.customer_id == customer_id, e.c.status == "open")))
+        return self._seen(self.one(select(e).where(and_(e.c.customer_id == customer_id,
+                                                        e.c.status == "open"))))
 
     def enrollment(self, enrollment_id: int) -> RowMapping | None:
-        return self.one(select(t.enrollments).where(t.enrollments.c.id == enrollment_id))
+        return self._seen(self.one(select(t.enrollments)
+                                   .where(t.enrollments.c.id == enrollment_id)))
+
+    def _seen(self, row: RowMapping | None) -> RowMapping | None:
+        """Remember an enrollment's program, which never changes, for `program_of`."""
+        if row is not None:
+            self._memo[("program of", row["id"])] = row["program_id"]
+        return row
+
+    def program_of(self, enrollment_id: int) -> str | None:
+        """The program of an enrollment: from any read of it in this unit of work, else read."""
+        known = self._memo.get(("program of", enrollment_id))
+        if known is not None:
+            return str(known)
+        row = self.enrollment(enrollment_id)
+        return None if row is None else str(row["program_id"])
 
     # --- several programs per customer (0009_many_programs) ---------------------------------
     def open_enrollments(self, customer_id: str) -> list[RowMapping]:
@@ -371,3 +406,20 @@ def _award(row: RowMapping) -> Award:
                       nt.get("letter_template")) if nt else None,
         whiteboard=row["whiteboard"],
     )
+
+
+def tier_rules_json(rules: TierRules) -> dict[str, Any]:
+    """Status tiers as stored in `program_tiers.rules` (issue 23 item 1)."""
+    return {"measure": rules.measure, "window": rules.window,
+            "rolling_days": rules.rolling_days, "grace_days": rules.grace_days,
+            "levels": [{"name": x.name, "threshold": str(x.threshold),
+                        "multiplier": str(x.multiplier), "price_group": x.price_group}
+                       for x in rules.levels]}
+
+
+def tier_rules_of(data: dict[str, Any]) -> TierRules:
+    return TierRules(
+        levels=tuple(StatusTier(x["name"], Decimal(x["threshold"]), Decimal(x["multiplier"]),
+                                x.get("price_group")) for x in data["levels"]),
+        measure=data["measure"], window=data["window"], rolling_days=data.get("rolling_days"),
+        grace_days=int(data.get("grace_days") or 0))

@@ -25,7 +25,16 @@ from fastapi.staticfiles import StaticFiles
 import patronage
 from patronage.entrypoints.api import errors, metrics, schemas
 from patronage.entrypoints.api.guard import HEADER, Guard
-from patronage.entrypoints.api.routes import admin, customers, links, operations, pos, rewards
+from patronage.entrypoints.api.routes import (
+    admin,
+    campaigns,
+    customers,
+    links,
+    operations,
+    pos,
+    rewards,
+    tiers,
+)
 from patronage.entrypoints.api.settings import ApiSettings
 from patronage.entrypoints.render import to_jsonable
 from patronage.service.app import Patronage
@@ -111,6 +120,8 @@ def create_app(facade_or_url: Patronage | str | None = None, clock: Clock | None
 
     for module in (admin, customers, pos, operations, rewards, links):
         app.include_router(module.router)
+    app.include_router(campaigns.router)  # issue 23 item 3
+    app.include_router(tiers.router)  # issue 23 item 1
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _docs(app)
 

@@ -40,6 +40,7 @@ from sqlalchemy import func, select
 from patronage.adapters.db import leases
 from patronage.adapters.db import tables as t
 from patronage.adapters.db import tables_api as ta
+from patronage.core.entries import EntryKind
 from patronage.entrypoints.api.settings import ApiSettings
 from patronage.service.app import Patronage
 
@@ -168,10 +169,10 @@ class DatabaseCollector(Collector):
         yield CounterMetricFamily("patronage_invoices_posted", "Invoices (sales, returns, "
                                   "layaways) posted, all time", value=f["invoices"])
         yield CounterMetricFamily("patronage_points_issued", "Points earned (accrual "
-                                  "entries), all time", value=f["points"].get("accrual", 0))
+                                  "entries), all time", value=f["points"].get(EntryKind.ACCRUAL, 0))
         yield CounterMetricFamily("patronage_points_redeemed", "Points redeemed at checkout "
                                   "(redemption entries), all time",
-                                  value=-f["points"].get("redemption", 0))
+                                  value=-f["points"].get(EntryKind.REDEMPTION, 0))
         by_kind = GaugeMetricFamily("patronage_ledger_points", "Sum of ledger entries by "
                                     "kind", labels=["kind"])
         for kind, points in sorted(f["points"].items()):

@@ -18,7 +18,8 @@ def balance(b: Balance | None) -> dict[str, Any] | None:
             "pending": b.pending, "available": b.available, "earned": b.earned,
             "adjusted": b.adjusted, "used": b.used, "expired": b.expired,
             "forfeited": b.forfeited, "value": b.value,
-            "expiring": [{"date": e.date, "points": e.points} for e in b.expiring]}
+            "expiring": [{"date": e.date, "points": e.points} for e in b.expiring],
+            "tier": b.tier}  # issue 23 item 1 (T9)
 
 
 def customer(v: CustomerView) -> dict[str, Any]:

@@ -190,6 +190,8 @@ class _BalanceFigures(Out):
     forfeited: int
     value: Decimal | None
     expiring: list[Expiring]
+    tier: str | None = Field(default=None, description="issue 23 item 1 (T9): the status "
+                             "tier held in this program; null: none, or no tiers")
 
 
 class ProgramBalanceOut(_BalanceFigures):

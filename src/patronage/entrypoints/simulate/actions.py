@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from patronage.service import campaigns as _campaigns
 from patronage.service import inputs
 from patronage.service.views import CustomerView, InvoiceView
 
@@ -44,6 +45,7 @@ class Facade(Protocol):
     def journal_balances(self) -> dict[str, Decimal]: ...
     def outbox_count(self) -> int: ...
     def outbox_messages(self) -> list[dict[str, Any]]: ...
+    def run(self, fn: Callable[[Any], Any], user: str | None = None) -> Any: ...
 
 
 Call = Callable[[Facade, dict[str, Any]], object]
@@ -86,6 +88,19 @@ ACTIONS: Mapping[str, Action] = {
     "process_awards": Action(inputs.ProcessAwardsIn, lambda app, body: app.process_awards(body)),
     # A setting change: `id` plus any ProgramIn field names (checked by the loader).
     "program": Action(None, _change_program),
+}
+
+# campaigns (issue 23 item 3; docs/scenarios.md): make one, or change/stop one by its id
+def _change_campaign(app: Facade, body: dict[str, Any]) -> object:
+    changes = {key: value for key, value in body.items() if key != "id"}
+    return app.run(lambda tx: _campaigns.change(tx, str(body["id"]), changes))
+
+
+ACTIONS = {
+    **ACTIONS,
+    "campaign": Action(_campaigns.CampaignIn,
+                       lambda app, body: app.run(lambda tx: _campaigns.create(tx, body))),
+    "change_campaign": Action(_campaigns.CampaignStepChange, _change_campaign),
 }
 
 STEP_NAMES = frozenset(ACTIONS) | {EXPECT}

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from patronage.core.money import ZERO
@@ -28,6 +29,7 @@ from patronage.entrypoints.simulate.expect import (
 )
 from patronage.entrypoints.simulate.report import one_line
 from patronage.entrypoints.simulate.source import NodePath
+from patronage.service import tiers
 from patronage.service.views import Balance, CustomerView
 
 
@@ -58,6 +60,10 @@ def run_checks(app: Facade, body: Mapping[str, Any], as_of: dt.date) -> list[Che
             checks += _outbox(app, value)
         elif section == "messages":
             checks += _messages(app, value)
+        elif section in ("campaigns", "explain"):  # issue 23 item 3
+            from patronage.entrypoints.simulate import campaign_checks
+
+            checks += campaign_checks.checks(app, section, value, as_of)
     return checks
 
 
@@ -74,7 +80,8 @@ def _customer(app: Facade, key: Any, figures: Mapping[str, Any], as_of: dt.date)
                 f"{subject} {name}",
                 CUSTOMER_FIELDS[name],
                 raw,
-                _customer_figure(view, name, figures_of),
+                _tier_changes(app, str(key)) if name == "tier_changes"
+                else _customer_figure(view, name, figures_of),
             )
             for name, raw in figures.items()
         ]
@@ -90,8 +97,14 @@ def _named_balance(view: CustomerView, program: Any) -> Balance:
     return found[0] if found else view.balance
 
 
+def _tier_changes(app: Facade, customer_id: str) -> list[SimpleNamespace]:
+    """issue 23 item 1: the customer's moves between tiers, oldest first."""
+    found = app.run(lambda tx: tiers.history(tx, customer_id))
+    return [SimpleNamespace(**change) for change in reversed(found)]
+
+
 def _customer_figure(view: CustomerView, name: str, figures_of: Balance) -> Any:
-    if name in BALANCE_FIELDS or name == "program":
+    if name in BALANCE_FIELDS or name in ("program", "tier"):
         return getattr(figures_of, name)
     if name == "notes_contain":
         return view.notes

@@ -61,6 +61,12 @@ CUSTOMER_FIELDS: Mapping[str, Field] = {
     "credit_memos": ItemsOf("credit memo", MEMO_FIELDS),
     "coupons": ItemsOf("coupon", COUPON_FIELDS),
     "notes_contain": "texts",
+    # issue 23 item 1 (docs/scenarios.md "Tiers"): the tier held (of `program:`'s
+    # enrollment, as the balance figures) and the customer's moves, oldest first
+    "tier": "text",
+    "tier_changes": ItemsOf("tier change", {"date": "date", "program": "text", "from": "text",
+                                            "to": "text", "reason": "text",
+                                            "qualifying": "money"}),
 }
 INVOICE_FIELDS: Mapping[str, Field] = {
     "points": "points",
@@ -87,7 +93,7 @@ MESSAGE_FIELDS: Mapping[str, Kind] = {  # docs/scenarios.md: the outbox message 
     "amount": "money",
 }
 MESSAGES = ItemsOf("message", MESSAGE_FIELDS)
-SECTIONS = ("customers", "invoices", "journal", "outbox", "messages")
+SECTIONS = ("customers", "invoices", "journal", "outbox", "messages", "campaigns", "explain")
 
 
 def expected(kind: Kind, raw: Any) -> Any:
@@ -138,6 +144,10 @@ def expect_problems(body: Any) -> Found:
             found += _value("int", value, path)
         elif section == "messages":
             found += _items(value, path, MESSAGES)
+        elif section in ("campaigns", "explain"):  # issue 23 item 3: campaign_checks.py
+            from patronage.entrypoints.simulate import campaign_checks
+
+            found += campaign_checks.problems(section, value, path)
         else:
             found.append((path, f"unknown expect key {section!r} (use {', '.join(SECTIONS)})"))
     return found

@@ -28,9 +28,11 @@ from patronage.entrypoints.simulate.source import (
     decode,
     read_yaml,
 )
+from patronage.service.campaigns import CampaignIn
 from patronage.service.inputs import CustomerIn, ProgramIn, ShopIn
 
 TOP_KEYS = ("shop", "programs", "customers", "timeline")
+ADDED_KEYS = ("campaigns",)  # docs/scenarios.md: issue 23 item 3
 _STRUCTURE_ERRORS = {"extra_forbidden", "missing"}
 # Fills ProgramIn's required fields so that a setting change can be judged key by key.
 _PROGRAM_STAND_IN = {"id": "-", "name": "-", "kind": "recurring", "effective": dt.date(2000, 1, 1)}
@@ -83,6 +85,7 @@ class Scenario:
     customers: list[Mapping[str, Any]]
     timeline: list[Step]
     lines: Lines
+    campaigns: tuple[Mapping[str, Any], ...] = ()  # issue 23 item 3
 
     @property
     def auto_maintenance(self) -> bool:
@@ -145,8 +148,8 @@ class _Judge:
             self.problem((), f"a scenario is a mapping with keys {', '.join(TOP_KEYS)}")
             data = {}
         for key in data:
-            if key not in TOP_KEYS:
-                self.problem((key,), f"unknown key {key!r}{_hint(key, TOP_KEYS)}")
+            if key not in TOP_KEYS + ADDED_KEYS:
+                self.problem((key,), f"unknown key {key!r}{_hint(key, TOP_KEYS + ADDED_KEYS)}")
         return Scenario(
             file=file,
             shop=self.shop(data.get("shop")),
@@ -154,6 +157,7 @@ class _Judge:
             customers=self.records(data.get("customers"), "customers", CustomerIn),
             timeline=self.timeline(data.get("timeline")),
             lines=self.lines,
+            campaigns=tuple(self.records(data.get("campaigns"), "campaigns", CampaignIn)),
         )
 
     # --- set-up sections ---------------------------------------------------------------
@@ -221,7 +225,8 @@ class _Judge:
         actions = [key for key in raw if key not in ("date", "error")]
         unknown = [key for key in actions if key not in STEP_NAMES]
         for key in unknown:
-            self.problem(path + (key,), f"unknown action {key!r}{_hint(key, _NAMES)}")
+            self.problem(path + (key,),  # every action listed, however many
+                         f"unknown action {key!r}{_hint(key, _NAMES, len(_NAMES))}")
         known = [key for key in actions if key in STEP_NAMES]
         if not actions:
             self.problem(path, f"step has no action (use one of {', '.join(_NAMES)})")
@@ -309,12 +314,13 @@ def _key_message(model: type[BaseModel], kind: str, loc: NodePath) -> str:
     return f"unknown key {key!r}" + (_hint(key, names) if names else "")
 
 
-def _hint(key: Any, names: Sequence[str]) -> str:
-    """A closest name when one is near (a typo), else the names allowed if they are few."""
+def _hint(key: Any, names: Sequence[str], most: int = 16) -> str:
+    """A closest name when one is near (a typo), else the names allowed if they are few
+    (at most `most`)."""
     close = get_close_matches(str(key), names, n=1)
     if close:
         return f" (did you mean {close[0]!r}?)"
-    return f" (use one of {', '.join(names)})" if len(names) <= 16 else ""
+    return f" (use one of {', '.join(names)})" if len(names) <= most else ""
 
 
 def _model_at(model: type[BaseModel], loc: NodePath) -> type[BaseModel] | None:

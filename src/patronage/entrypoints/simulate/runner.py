@@ -82,6 +82,10 @@ class _Run:
         for i, program in enumerate(self.scenario.programs):
             what = f"program {program.get('id')}"
             self.guard(self.where(("programs", i)), None, what, self.app.put_program, dict(program))
+        for i, campaign in enumerate(self.scenario.campaigns):  # issue 23 item 3
+            what = f"campaign {campaign.get('id')}"
+            self.guard(self.where(("campaigns", i)), None, what, ACTIONS["campaign"].perform,
+                       self.app, campaign, self.scenario.first_date)
         for i, customer in enumerate(self.scenario.customers):
             what = f"customer {customer.get('id')}"
             self.guard(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from patronage.core.errors import PatronageError, Problem
+from patronage.entrypoints.web import tier_form
 
 LIST_SECTIONS = ("filters", "multipliers", "percent_tiers", "awards")
 COMMON = ("id", "name", "kind", "effective", "expires", "accrue_on", "cash_equivalent_only",
@@ -87,6 +88,7 @@ def display_of(program: Mapping[str, Any]) -> dict[str, Any]:
             flat = _flatten(row)
             rows.append({f: flat.get(f, False if f in BOOLS else "") for f in fields})
         out[section] = rows
+    out |= tier_form.display(program.get("status_tiers"))  # issue 23 item 1
     return out
 
 
@@ -107,6 +109,7 @@ def display_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
             rows.append({f: (form.get(f"{section}.{i}.{f}") == "on") if f in BOOLS
                          else str(form.get(f"{section}.{i}.{f}") or "") for f in fields})
         out[section] = rows
+    out |= tier_form.typed(form)  # issue 23 item 1
     return out
 
 
@@ -174,6 +177,9 @@ def body_of(display: Mapping[str, Any], status: str | None = None) -> dict[str, 
     for section in SECTIONS_BY_KIND.get(kind, LIST_SECTIONS):
         rows = [_row_body(section, row, kind) for row in display.get(section) or []]
         body[section] = [r for r in rows if r is not None]
+    tiers = tier_form.body(display)  # issue 23 item 1: none filled in, no tiers
+    if tiers is not None:
+        body["status_tiers"] = tiers
     body["status"] = status or str(display.get("status") or "draft")
     return body
 
@@ -185,7 +191,7 @@ def known_paths(display: Mapping[str, Any]) -> set[str]:
             paths.add(f"{section}.{i}")
             paths |= {f"{section}.{i}.{f}" for f in fields}
             paths |= {f"{section}.{i}.{f.split('.')[0]}" for f in fields if "." in f}
-    return paths
+    return paths | tier_form.paths(display)  # issue 23 item 1
 
 
 def place(problems: Iterable[Problem], display: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -24,3 +24,8 @@ ROUTERS = [session.router, shop.router, programs.router, customers.router, bulk.
 from patronage.entrypoints.web.routes import links, me
 
 ROUTERS += [links.router, me.router]
+
+# campaigns (issue 23 item 3)
+from patronage.entrypoints.web.routes import campaigns
+
+ROUTERS += [campaigns.router]

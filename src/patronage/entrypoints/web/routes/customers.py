@@ -24,7 +24,7 @@ from patronage.entrypoints.web.deps import (
     refused,
 )
 from patronage.entrypoints.web.forms import refused_form, typed_of
-from patronage.service import memberships, reports
+from patronage.service import memberships, reports, tiers
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 DETAILS = ("name", "email", "type", "status", "price_group", *CONTACT_FIELDS)
@@ -122,6 +122,9 @@ def _customer_page(request: Request, c: Any, customer_id: str, as_of: str = "",
     # E1 `many`: a card per program the customer is in, and forms that name the program
     many = c.facade.read(memberships.many)
     cards = c.facade.read(lambda tx: reports.program_cards(tx, customer_id, when))
+    # issue 23 item 1 (T9): the programs with tiers show the tier held, and the moves
+    tiered = {p.id for p in programs if p.status_tiers is not None}
+    tier_moves = c.facade.read(lambda tx: tiers.history(tx, customer_id)) if tiered else []
     chart = {"type": "bar", "data": {
         "labels": [x.date.isoformat() for x in view.balance.expiring],
         "datasets": [{"label": "points expiring", "data": [x.points for x in view.balance.expiring],
@@ -132,7 +135,8 @@ def _customer_page(request: Request, c: Any, customer_id: str, as_of: str = "",
                 cust=view, ledger=ledger, enrollments=enrollments, programs=programs,
                 lists=lists, chart=chart, as_of=as_of, url=_url(customer_id),
                 address=address_lines({k: getattr(view, k) for k in CONTACT_FIELDS}),
-                many=many, cards=cards, failed=failed, typed=typed or {}, errors=errors or {})
+                many=many, cards=cards, failed=failed, typed=typed or {}, errors=errors or {},
+                tiered=tiered, tier_moves=tier_moves)
 
 
 @router.post("/customers/{customer_id}/edit")

@@ -17,7 +17,7 @@ from patronage.entrypoints.web.deps import (
     day,
     page,
 )
-from patronage.service import reports
+from patronage.service import reports, tiers
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
@@ -27,6 +27,7 @@ REPORTS = {
     "awards": "Awards issued",
     "points": "Points earned, used and expired per month",
     "expiring": "Points expiring in the next 30, 60 and 90 days",
+    "tiers": "Customers per status tier",  # issue 23 item 1 (T9)
 }
 PAGE_ROWS = 1000  # a page shows this many rows; the CSV has them all
 
@@ -173,3 +174,12 @@ def journal(request: Request, user: Manager, c: ConsoleDep, start: str = "", end
 
 JOURNAL_COLUMNS = ("date", "account", "debit", "credit", "memo", "reference", "entry")
 
+
+
+@router.get("/reports/tiers", response_class=HTMLResponse)
+def report_tiers(request: Request, user: Manager, c: ConsoleDep, program: str = "",
+                 format: str = "") -> Response:
+    """Issue 23 item 1 (T9): how many open enrollments hold each tier, by program."""
+    rows = c.facade.read(lambda tx: tiers.customers_per_tier(tx, program or None))
+    return _answer(request, "tiers", rows, format, program=program,
+                   programs=c.facade.read(lambda tx: tx.repo.programs()))
