@@ -260,3 +260,20 @@ def test_letters_carry_no_link_without_a_public_url(app: Patronage, mail: MailSe
     assert "/me/" not in letter and "Dear Ann Lee" in letter
     assert app.read(lambda tx: customer_links.listing(tx, "C1")) == []
 
+
+
+def test_the_page_shows_the_tier_held(app: Patronage, clock: FixedClock) -> None:
+    """Issue 23 items 1 and 5 (T9): a customer who reached a tier sees it on the page; one
+    who has not sees none."""
+    tiered = dict(BANK, status_tiers={
+        "measure": "spend", "window": "calendar_year", "grace_days": 0,
+        "levels": [{"name": "silver", "threshold": "100", "multiplier": "1.25"}]})
+    make_shop(app, tiered, customers=("C1", "C2"), name="Tire Town")
+    for customer in ("C1", "C2"):
+        app.enroll({"customer": customer, "program": "bank"})
+    app.post_invoice({"id": "INV-1", "customer": "C1", "store": 1,
+                      "lines": [{"sku": "TIRE", "qty": "1", "price": "120.00"}]})
+    _, page = opened(app, token_of(make(app, "C1")))
+    assert page is not None and page.tier == "silver"
+    _, other = opened(app, token_of(make(app, "C2")))
+    assert other is not None and other.tier is None

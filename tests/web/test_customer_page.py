@@ -103,7 +103,7 @@ def test_the_customer_opens_the_link_and_sees_their_points(manager: Day, custome
     assert "15.00" in credit and (dt.date.today() + dt.timedelta(days=30)).isoformat() in credit
     history = page.locator("#me-history li").all_inner_texts()
     assert any("Earned 400 points on invoice INV-2" in line for line in history)
-    assert page.locator("#me-tier").count() == 0  # no program has tiers yet
+    assert page.locator("#me-tier").count() == 0  # its program has no status tiers (T9)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the page fits a phone's screen without scrolling sideways"
     customer.shot("me-02-customer-page-phone")

@@ -3,7 +3,7 @@ signed link (customer_links.py), never by a login.
 
 `open_page` checks the token (P1) and gathers the page: the shop's name, the balance
 (available, pending, what expires when, per program), open credit memos and coupons, the recent history
-in plain words, and the tier when the program has one (no program has tiers yet).
+in plain words, and the status tier held (issue 23 item 1, T9) when a program has tiers.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class OwnPage:
     credit_memos: list[CreditMemoView]  # open ones: what the customer can spend
     coupons: list[CouponView]  # open ones
     history: list[history.Line]  # newest first
-    tier: str | None  # the program's tier the customer is in; None: the program has none
+    tier: str | None  # the status tier held (T9), of the first program with one; None: none
     link_expires: dt.datetime
 
 
@@ -54,15 +54,16 @@ def open_page(tx: Tx, token: str) -> tuple[str | None, OwnPage | None]:
     except PatronageError:
         return rules.UNKNOWN, None
     shop = tx.repo.shop()
+    balances = queries.balances(tx, claim.customer_id)
     return None, OwnPage(
         shop_name=str(shop["name"]) if shop and shop["name"] else "Our shop",
         currency=str(shop["currency"]) if shop and shop["currency"] else "",
         customer_name=view.name or "",
-        balances=queries.balances(tx, claim.customer_id),
+        balances=balances,
         credit_memos=[m for m in view.credit_memos if m.status == "open"],
         coupons=[c for c in view.coupons if c.status == "open"],
         history=history.lines(reports.customer_ledger(tx, claim.customer_id, limit=200),
                               HISTORY_LINES),
-        tier=None,  # issue 23: no program has tiers yet; the page has the spot for one
+        tier=next((b.tier for b in balances if b.tier), None),  # T9: the first program's
         link_expires=found.expires_at,
     )

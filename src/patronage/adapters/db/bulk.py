@@ -324,8 +324,10 @@ class BulkRepository(BulkDocuments):
         """Load what items about these customers, invoice ids, payment keys and card
         numbers will read: the customers (locked on PostgreSQL), their open enrollments,
         live lots, memos and coupons; the invoices (with lines and payments when
-        `documents`); the cards."""
+        `documents`); the cards; the campaigns, for a window of invoices or payments."""
         self.reference()
+        if invoices or payments:  # they may earn
+            self.load_campaigns()
         c = self.c
         numbers = [x for x in dict.fromkeys(cards) if x not in c["card"]]
         for ids in _chunks(numbers):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.bulk_writer import CENT, MONEY, SlowPath
 from patronage.adapters.db.repository import Repository
+from patronage.adapters.db.tables_campaigns import campaigns
 from patronage.core.journal import Posting
 from patronage.core.programs import Program
 
@@ -61,11 +62,27 @@ class BulkDocuments(Repository):
         programs = Repository.programs(self)
         ref["programs"] = programs
         ref["program"] = {p.id: p for p in programs}
-        ref["campaigns"] = {p.id: Repository.active_campaigns(self, p.id) for p in programs}
         self.ref = ref
 
+    def load_campaigns(self) -> None:
+        """The active campaigns of every program, in one statement, once after every
+        `forget`: `prepare` loads them before a window of invoices, so an item that earns
+        never misses them (the daily run, which earns nothing, never reads them)."""
+        if self.ref is None:
+            self.reference()
+        assert self.ref is not None
+        if "campaigns" in self.ref:
+            return
+        if self.in_item:
+            raise SlowPath
+        found: dict[str, list[Any]] = {}
+        for row in self._query(select(campaigns).where(campaigns.c.status == "active")
+                               .order_by(campaigns.c.id)):
+            found.setdefault(row["program_id"], []).append(row)
+        self.ref["campaigns"] = found
+
     def active_campaigns(self, program_id: str) -> Any:
-        """Loaded with the programs, so an item that earns never misses them."""
+        self.load_campaigns()
         return self._ref("campaigns").get(program_id, [])
 
     def _ref(self, key: str) -> Any:
