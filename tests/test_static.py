@@ -3,6 +3,7 @@ must be clean, so a type error or a lint fault fails the suite like any other de
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +24,32 @@ def test_mypy_finds_no_type_errors_in_src(tmp_path: Path) -> None:
 def test_ruff_finds_no_faults() -> None:
     done = run("ruff", "check", "src", "tests")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# Service modules still reading storage through SQLAlchemy or the adapters themselves
+# (issue 20 item 2: service/ sees storage through `tx.repo`'s methods, service/ports.py).
+# The list may only shrink: a module that stops importing them leaves it, and a new one
+# that imports them fails this test.
+STORAGE_IMPORTS_LEFT = {
+    "app", "bulk", "check", "customer_links", "invoice_desk", "listing", "messaging",
+    "reminders", "reports", "uow", "webhooks",
+}
+
+
+def imports_storage(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        if any(n == "sqlalchemy" or n.startswith(("sqlalchemy.", "patronage.adapters"))
+               for n in names):
+            return True
+    return False
+
+
+def test_service_modules_reach_storage_only_through_the_repository() -> None:
+    service = ROOT / "src" / "patronage" / "service"
+    found = {p.stem for p in service.glob("*.py") if imports_storage(p)}
+    assert found == STORAGE_IMPORTS_LEFT, (
+        f"new: {sorted(found - STORAGE_IMPORTS_LEFT)} (use tx.repo's methods, "
+        f"adapters/db/service_queries.py); no longer: {sorted(STORAGE_IMPORTS_LEFT - found)} "
+        "(take it off STORAGE_IMPORTS_LEFT)")

@@ -51,6 +51,13 @@ def recurring_grants(available: int, debt: int, level: int) -> int:
     return max(available + debt, 0) // level
 
 
+def checks_at_accrual(program: Program) -> bool:
+    """W2: an accrual whose lot is available at once (no grace) checks the award then;
+    points that wait for their grace are checked by the daily run of the day they become
+    available (M1), which checks every enrollment reaching the level."""
+    return not program.grace_days
+
+
 def reaches_level(available: int, debt: int, level: int) -> bool:
     """W1: whether an enrollment's available points (less its debt) reach the level."""
     return recurring_grants(available, debt, level) > 0

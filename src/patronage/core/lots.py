@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from patronage.core.dates import add_days
+
 
 @dataclass
 class LotState:
@@ -29,6 +31,17 @@ def state(lot: LotState, day: dt.date) -> str:
     if lot.expires_on is not None and day >= lot.expires_on:
         return "expired"
     return "pending" if day < lot.available_on else "available"
+
+
+def new_lot_dates(day: dt.date, grace_days: int | None, expire_days: int | None,
+                  at_once: bool = False,
+                  expires_on: dt.date | None = None) -> tuple[dt.date, dt.date | None]:
+    """A6 (and J3 for a positive adjustment): the new lot of an accrual on `day` becomes
+    available grace_days later (at once when `at_once`, as J3's adjustments are) and
+    expires expire_days after `day` unless `expires_on` is given; no expire_days: never.
+    Returns (available_on, expires_on)."""
+    available_on = day if at_once else add_days(day, grace_days) or day
+    return available_on, expires_on if expires_on is not None else add_days(day, expire_days)
 
 
 def sum_available(lots: Iterable[LotState], day: dt.date) -> int:

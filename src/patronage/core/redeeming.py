@@ -7,6 +7,7 @@ whether an amount the cashier typed may be redeemed.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from math import lcm
@@ -69,3 +70,30 @@ def refusal(points: int, amount: Decimal, available: int, base: Decimal,
             f"at most {fmt(cap)}",
             [Problem(FIELD, f"at most {fmt(cap)} ({rules.max_share_percent}%)")])
     return None
+
+
+# --- C3: credit memos, a tender ---------------------------------------------------------------
+
+def credit_maximum(held: Decimal, owed: Decimal) -> Decimal:
+    """C3: the most credit an invoice can take: what the open memos hold, at most what the
+    invoice still owes (post-tax, less rewards paid as a tender, less gift cards unless the
+    shop allows credit for them), never below zero."""
+    return max(ZERO, min(held, owed))
+
+
+def memo_order(expires_on: dt.date | None, issued_on: dt.date, memo_id: int) -> tuple[dt.date, dt.date, int]:
+    """C3: memos are used first-expiring first (never-expiring last), then oldest, then
+    in the order they were made."""
+    return (expires_on or dt.date.max, issued_on, memo_id)
+
+
+def spread_credit(remaining: list[Decimal], amount: Decimal) -> list[Decimal]:
+    """C3: `amount` of credit taken from memos holding `remaining` (in `memo_order`), each
+    up to what it holds: what each gives, in order, the unused ones giving 0. The caller
+    has checked `amount` against `credit_maximum`."""
+    out, left = [], amount
+    for held in remaining:
+        use = min(held, left) if left > 0 else ZERO
+        out.append(use)
+        left -= use
+    return out

@@ -9,17 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
-from patronage.adapters.db import tables as t
 from patronage.core import adjusting
+from patronage.core.documents import conflict
 from patronage.core.entries import EntryKind
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.service import awards, ledger, memberships
 from patronage.service.dates_window import check_date
 from patronage.service.enrollment import need_customer
 from patronage.service.inputs import AdjustIn, parse
-from patronage.service.invoices import conflict
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 
 
@@ -34,7 +32,7 @@ def _differs(b: AdjustIn, done: Any) -> bool:
     return b.set_balance is None and (b.points or 0) != done["points"]
 
 
-def _repeat(tx: Tx, b: AdjustIn, done: RowMapping, day: dt.date) -> dict[str, Any]:
+def _repeat(tx: Tx, b: AdjustIn, done: Row, day: dt.date) -> dict[str, Any]:
     """A repeat answers as the first post did (C5): the points it moved, and the points
     available now in its enrollment (what the first answer said, unless they moved since)."""
     enrollment = tx.repo.enrollment(done["enrollment_id"])
@@ -51,7 +49,7 @@ def adjust(tx: Tx, body: Any) -> dict[str, Any]:
     adjusting.check_asked(b.points, b.set_balance)  # J1, before anything is read
     need_customer(tx, b.customer, lock=True)  # then read: a twin that committed is seen
     if b.id is not None:
-        done = tx.repo.one(t.adjustments.select().where(t.adjustments.c.external_id == b.id))
+        done = tx.repo.adjustment_by_external_id(b.id)
         if done is not None:
             if _differs(b, done):
                 raise conflict("adjustment", b.id)
@@ -79,10 +77,10 @@ def adjust(tx: Tx, body: Any) -> dict[str, Any]:
     elif plan.moves_expiry and plan.expires_on is not None:
         for lot_id in adjusting.expiry_moves(tx.repo.lots(enrollment["id"])):
             tx.repo.set_lot_expiry(lot_id, plan.expires_on)  # J4: only the dates move
-    tx.repo.conn.execute(t.adjustments.insert().values(
+    tx.repo.insert_adjustment(
         enrollment_id=enrollment["id"], customer_id=b.customer, date=day, points=delta,
         set_balance=b.set_balance, expires=b.expires, reason=b.reason, user=b.user,
-        external_id=b.id))
+        external_id=b.id)
     if delta > 0:
         store = tx.repo.lowest_active_store()
         awards.check_recurring(tx, enrollment, program, day, store, "accrual", b.user)

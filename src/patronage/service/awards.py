@@ -12,9 +12,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
-from patronage.adapters.db.repository import award_actions
 from patronage.core import awards as rules
 from patronage.core import journal
 from patronage.core.entries import EntryKind
@@ -22,6 +19,7 @@ from patronage.core.lots import sum_available
 from patronage.core.money import fmt
 from patronage.core.programs import Award, Program
 from patronage.service import ledger
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 
 
@@ -38,7 +36,7 @@ def journal_coupon_issue(tx: Tx, coupon_id: int, reason: str | None, amount: Dec
                     memo, f"coupon:{coupon_id}", customer_id)
 
 
-def journal_coupon_release(tx: Tx, coupon: RowMapping, kind: str, amount: Decimal,
+def journal_coupon_release(tx: Tx, coupon: Row, kind: str, amount: Decimal,
                            day: dt.date, memo: str) -> None:
     """G1: what an open coupon no longer owes goes back to its reason's account: `kind`
     coupon_forfeit (what its sale could not take), coupon_expiry or coupon_cancel."""
@@ -46,14 +44,14 @@ def journal_coupon_release(tx: Tx, coupon: RowMapping, kind: str, amount: Decima
                     memo, f"coupon:{coupon['id']}", coupon["customer_id"])
 
 
-def grant(tx: Tx, enrollment: RowMapping, program: Program, award: Award, day: dt.date,
+def grant(tx: Tx, enrollment: Row, program: Program, award: Award, day: dt.date,
           store: int | None, trigger: str, points: int = 0, user: str | None = None) -> int:
     """Grant one award: use its points (L2) and carry out its actions."""
     customer_id = enrollment["customer_id"]
-    award_id = tx.repo.insert_award({
+    award_id = tx.repo.insert_granted_award(award, {
         "enrollment_id": enrollment["id"], "customer_id": customer_id, "program_id": program.id,
         "name": award.name, "date": day, "store_id": store, "points": points,
-        "status": "granted", "trigger": trigger, "actions": award_actions(award), "user": user,
+        "status": "granted", "trigger": trigger, "user": user,
     })
     if points:
         ledger.debit(tx, enrollment, points, day, EntryKind.AWARD, award_id=award_id,
@@ -108,7 +106,7 @@ def notify(tx: Tx, award: Award, day: dt.date, payload: dict[str, Any]) -> None:
                          "template": message.template, "payload": payload, "created_on": day})
 
 
-def check_recurring(tx: Tx, enrollment: RowMapping, program: Program, day: dt.date,
+def check_recurring(tx: Tx, enrollment: Row, program: Program, day: dt.date,
                     store: int | None, trigger: str, user: str | None = None,
                     manual: bool = False) -> int:
     """W1 (with W5's `manual`): grant the award as many times as the available points reach
@@ -127,7 +125,7 @@ def check_recurring(tx: Tx, enrollment: RowMapping, program: Program, day: dt.da
 period_for = rules.period_for  # W3 (callers import it from here)
 
 
-def close_period(tx: Tx, enrollment: RowMapping, program: Program, store: int | None,
+def close_period(tx: Tx, enrollment: Row, program: Program, store: int | None,
                  user: str | None = None) -> bool:
     """W3: judge the period's points on its evaluation day, grant the tier, close the points
     (`core.awards.close_period` decides)."""

@@ -30,11 +30,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import RowMapping
 
-from patronage.adapters.db import tables as t
-from patronage.adapters.db.tables_campaigns import campaigns as table
 from patronage.core import campaigns as rules
 from patronage.core.campaigns import Campaign
 from patronage.core.earning import Earning, Extra, Rate
@@ -51,6 +47,7 @@ from patronage.service.inputs import (
     StoreId,
     parse,
 )
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 
 MAX_POINTS = 1_000_000_000  # bonus points per invoice
@@ -143,11 +140,8 @@ def after_accrual(tx: Tx, enrollment: Mapping[Any, Any], program: Program, invoi
     for x in rate.extras:
         if not x.source.startswith(rules.SOURCE) or x.points <= 0:
             continue
-        c = table.c
-        row = tx.repo.conn.execute(
-            update(table).where(c.id == x.source[len(rules.SOURCE):])
-            .values(given=c.given + x.points).returning(c.given, c.budget)).first()
-        if row is not None and row.budget is not None and row.given >= row.budget:
+        row = tx.repo.add_campaign_given(x.source[len(rules.SOURCE):], x.points)
+        if row is not None and row["budget"] is not None and row["given"] >= row["budget"]:
             spent = True
     if spent:
         _changed(tx, program.id)
@@ -178,8 +172,7 @@ def _live(tx: Tx, program: Program) -> tuple[Campaign, ...]:
 
 
 def _left(tx: Tx, campaign_id: str, lock: bool) -> int:
-    stmt = select(table.c.budget, table.c.given, table.c.status).where(table.c.id == campaign_id)
-    row = tx.repo.one(stmt.with_for_update() if lock else stmt)
+    row = tx.repo.campaign_budget(campaign_id, lock)
     if row is None or row["status"] != rules.ACTIVE:
         return 0
     if row["budget"] is None:
@@ -190,13 +183,12 @@ def _left(tx: Tx, campaign_id: str, lock: bool) -> int:
 def _changed(tx: Tx, program_id: str) -> None:
     """A campaign of the program changed: its version moves on, so every process reads
     the program (and its campaigns) afresh at its next post."""
-    p = t.programs
-    tx.repo.conn.execute(update(p).where(p.c.id == program_id).values(version=p.c.version + 1))
+    tx.repo.next_program_version(program_id)
 
 
 # --- rows ------------------------------------------------------------------------------------
 
-def campaign_of(row: RowMapping) -> Campaign:
+def campaign_of(row: Row) -> Campaign:
     criteria = row["criteria"]
     lines = None
     if criteria is not None:
@@ -213,7 +205,7 @@ def campaign_of(row: RowMapping) -> Campaign:
         status=row["status"])
 
 
-def to_json(row: RowMapping, day: dt.date) -> dict[str, Any]:
+def to_json(row: Row, day: dt.date) -> dict[str, Any]:
     """A campaign as REST, the console and scenario checks show it."""
     c = campaign_of(row)
     return {
@@ -246,7 +238,7 @@ def create(tx: Tx, body: Any, user: str | None = None) -> dict[str, Any]:
     as it is (C5); with another body, `conflict`."""
     b: CampaignIn = parse(CampaignIn, body)
     digest = _hash(b)
-    known = tx.repo.one(select(table).where(table.c.id == b.id))
+    known = tx.repo.campaign(b.id)
     if known is not None:
         if known["body_hash"] != digest:
             raise PatronageError("conflict", f"campaign {b.id!r} exists with other settings",
@@ -254,18 +246,18 @@ def create(tx: Tx, body: Any, user: str | None = None) -> dict[str, Any]:
         return to_json(known, tx.day)
     if tx.repo.program(b.program) is None:
         raise not_found("program", b.program)
-    tx.repo.conn.execute(insert(table).values(
+    tx.repo.insert_campaign(
         id=b.id, program_id=b.program, name=b.name, effective=b.effective, expires=b.expires,
         stores=list(b.stores), tiers=list(b.tiers), criteria=_criteria(b.lines),
         multiplier=b.multiplier, bonus_points=b.bonus_points, bonus_min_qty=b.bonus_min_qty,
         budget=b.budget, given=0, status=rules.ACTIVE, body_hash=digest,
-        created_at=tx.now.replace(tzinfo=None), created_by=user or tx.user))
+        created_at=tx.now.replace(tzinfo=None), created_by=user or tx.user)
     _changed(tx, b.program)
     return get(tx, b.id)
 
 
 def get(tx: Tx, campaign_id: str) -> dict[str, Any]:
-    row = tx.repo.one(select(table).where(table.c.id == campaign_id))
+    row = tx.repo.campaign(campaign_id)
     if row is None:
         raise not_found("campaign", campaign_id)
     return to_json(row, tx.day)
@@ -273,12 +265,9 @@ def get(tx: Tx, campaign_id: str) -> dict[str, Any]:
 
 def listing(tx: Tx, program: str | None = None) -> list[dict[str, Any]]:
     """Every campaign (of `program`), newest first."""
-    stmt = select(table).order_by(table.c.created_at.desc(), table.c.id)
-    if program:
-        if tx.repo.program(program) is None:
-            raise not_found("program", program)
-        stmt = stmt.where(table.c.program_id == program)
-    return [to_json(r, tx.day) for r in tx.repo.all(stmt)]
+    if program and tx.repo.program(program) is None:
+        raise not_found("program", program)
+    return [to_json(r, tx.day) for r in tx.repo.campaigns_newest_first(program)]
 
 
 def change(tx: Tx, campaign_id: str, body: Any) -> dict[str, Any]:
@@ -286,7 +275,7 @@ def change(tx: Tx, campaign_id: str, body: Any) -> dict[str, Any]:
     locked first, so a budget change and a post at the same moment never cross. Nothing
     already given changes (K6)."""
     b: CampaignChange = parse(CampaignChange, body)
-    row = tx.repo.one(select(table).where(table.c.id == campaign_id).with_for_update())
+    row = tx.repo.campaign(campaign_id, lock=True)
     if row is None:
         raise not_found("campaign", campaign_id)
     values: dict[str, Any] = {}
@@ -304,6 +293,6 @@ def change(tx: Tx, campaign_id: str, body: Any) -> dict[str, Any]:
     if b.status == rules.STOPPED and row["status"] != rules.STOPPED:
         values.update(status=rules.STOPPED, stopped_on=tx.day)
     if values:
-        tx.repo.conn.execute(update(table).where(table.c.id == campaign_id).values(**values))
+        tx.repo.update_campaign(campaign_id, values)
         _changed(tx, row["program_id"])
     return get(tx, campaign_id)

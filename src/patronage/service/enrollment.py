@@ -8,10 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.engine import RowMapping
-
-from patronage.adapters.db import tables as t
 from patronage.core import enrolling
 from patronage.core.entries import EntryKind
 from patronage.core.errors import PatronageError, Problem, not_found
@@ -27,10 +23,11 @@ from patronage.service.inputs import (
     UnenrollIn,
     parse,
 )
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 
 
-def need_customer(tx: Tx, customer_id: str | None, lock: bool = False) -> RowMapping:
+def need_customer(tx: Tx, customer_id: str | None, lock: bool = False) -> Row:
     row = tx.repo.customer(customer_id, lock=lock) if customer_id else None
     if row is None:
         raise not_found("customer", customer_id, "customer")
@@ -64,7 +61,7 @@ def enroll_one(tx: Tx, customer_id: str, program: Program, day: dt.date, close_c
     return eid
 
 
-def close(tx: Tx, enrollment: RowMapping, day: dt.date, user: str | None) -> str:
+def close(tx: Tx, enrollment: Row, day: dt.date, user: str | None) -> str:
     """E2: forfeit every remaining point (pending too), note it, and close
     (`core.enrolling.forfeiture` says what goes)."""
     program = tx.repo.program(enrollment["program_id"])
@@ -112,26 +109,10 @@ def unenroll(tx: Tx, body: Any) -> str:
 def select_customers(tx: Tx, sel: SelectIn, exclude: list[str]) -> list[str]:
     """E3: customers by type, status, enrolled or not, program, purchase since a date:
     `core.enrolling.selected` written in SQL, to choose among all customers at once."""
-    c, e, inv = t.customers, t.enrollments, t.invoices
-    stmt = select(c.c.id)
-    if sel.type is not None:
-        stmt = stmt.where(c.c.type == sel.type)
-    if sel.status is not None:
-        stmt = stmt.where(c.c.status == sel.status)
-    enrolled = exists().where(and_(e.c.customer_id == c.c.id, e.c.status == "open"))
-    if sel.program is not None:
-        stmt = stmt.where(exists().where(and_(e.c.customer_id == c.c.id, e.c.status == "open",
-                                              e.c.program_id == sel.program)))
-    if sel.enrolled is True:
-        stmt = stmt.where(enrolled)
-    elif sel.enrolled is False:
-        stmt = stmt.where(~enrolled)
-    if sel.purchased_since is not None:
-        stmt = stmt.where(exists().where(and_(inv.c.customer_id == c.c.id,
-                                              inv.c.date >= sel.purchased_since,
-                                              inv.c.status == "posted")))
-    return enrolling.leave_out([r[0] for r in tx.repo.conn.execute(stmt.order_by(c.c.id))],
-                               exclude)
+    found = tx.repo.selected_customers(
+        customer_type=sel.type, status=sel.status, program=sel.program, enrolled=sel.enrolled,
+        purchased_since=sel.purchased_since)
+    return enrolling.leave_out(found, exclude)
 
 
 def preview_mass_enroll(tx: Tx, body: Any) -> list[str]:
@@ -196,19 +177,17 @@ def card(tx: Tx, body: Any) -> str:
         row = tx.repo.card(b.deactivate)
         if row is None:
             raise not_found("card", b.deactivate, "deactivate")
-        tx.repo.conn.execute(t.cards.update().where(t.cards.c.number == b.deactivate)
-                             .values(active=False))
+        tx.repo.deactivate_card(b.deactivate)
         return f"card {b.deactivate} deactivated"
     customer = need_customer(tx, b.customer)
     number = b.add or ""
     if not enrolling.adds_card(_card(tx.repo.card(number)), number, customer["id"]):
         return f"card {b.add} already belongs to {customer['id']}"
-    tx.repo.conn.execute(t.cards.insert().values(number=b.add, customer_id=customer["id"],
-                                                 active=True, added_on=b.date or tx.day))
+    tx.repo.add_card(b.add, customer["id"], b.date or tx.day)
     return f"card {b.add} added to {customer['id']}"
 
 
-def _card(row: RowMapping | None) -> enrolling.Card | None:
+def _card(row: Row | None) -> enrolling.Card | None:
     if row is None:
         return None
     return enrolling.Card(row["number"], str(row["customer_id"]), bool(row["active"]))

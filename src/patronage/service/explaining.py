@@ -9,10 +9,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import RowMapping
-
-from patronage.adapters.db import tables as t
 from patronage.core.earning import (
     Earning,
     Extra,
@@ -27,10 +23,11 @@ from patronage.core.errors import not_found
 from patronage.core.explain import NEVER_EARNS, Accrual, Earner, SaleWhy, accrual, explain_sale
 from patronage.core.money import share
 from patronage.service import bonuses
+from patronage.service.ports import Row, Rows
 from patronage.service.uow import Tx
 
 
-def earner(tx: Tx, customer_id: str | None, enrollment: RowMapping | None) -> Earner:
+def earner(tx: Tx, customer_id: str | None, enrollment: Row | None) -> Earner:
     """What A1 asks of this customer in the program of `enrollment`."""
     if customer_id is None:
         return Earner(program=None, has_customer=False)
@@ -47,14 +44,14 @@ def answer(why: SaleWhy, due: Accrual) -> dict[str, Any]:
     return {"explain": [x.to_json() for x in why.lines], "explain_notes": notes}
 
 
-def explain_cart(tx: Tx, customer_id: str | None, enrollment: RowMapping | None, sale: Sale,
+def explain_cart(tx: Tx, customer_id: str | None, enrollment: Row | None, sale: Sale,
                  lines: Sequence[Line], loyalty_discount: Decimal, due: Accrual) -> dict[str, Any]:
     who = earner(tx, customer_id, enrollment)
     extras = would_give(tx, who, enrollment, sale, lines, None, loyalty_discount)
     return answer(explain_sale(who, sale, lines, loyalty_discount, extras=extras), due)
 
 
-def would_give(tx: Tx, who: Earner, enrollment: RowMapping | None, sale: Sale,
+def would_give(tx: Tx, who: Earner, enrollment: Row | None, sale: Sale,
                lines: Sequence[Line], left: Sequence[Decimal] | None,
                loyalty_discount: Decimal) -> tuple[tuple[Extra, int], ...]:
     """B1 (issue 23): the extras a sale not yet accrued would get now (tier, campaigns), as
@@ -73,7 +70,7 @@ def would_give(tx: Tx, who: Earner, enrollment: RowMapping | None, sale: Sale,
     return rate.kept_extras(eligible)
 
 
-def given(tx: Tx, inv: RowMapping, enrollment: RowMapping | None,
+def given(tx: Tx, inv: Row, enrollment: Row | None,
           eligible: Decimal) -> tuple[tuple[Extra, int], ...]:
     """B1 (issue 23): the extras frozen on an accrued invoice's rate (in the enrollment's
     program with E1 `many`), each as much as it keeps on the eligible amount left."""
@@ -86,7 +83,7 @@ def given(tx: Tx, inv: RowMapping, enrollment: RowMapping | None,
     return rate.kept_extras(eligible) if rate.extras else ()
 
 
-def enrollment_of(tx: Tx, inv: RowMapping) -> RowMapping | None:
+def enrollment_of(tx: Tx, inv: Row) -> Row | None:
     """The enrollment the invoice accrued in, else its customer's open one."""
     if inv["enrollment_id"] is not None:
         return tx.repo.enrollment(inv["enrollment_id"])
@@ -95,7 +92,7 @@ def enrollment_of(tx: Tx, inv: RowMapping) -> RowMapping | None:
     return None
 
 
-def posted(tx: Tx, inv: RowMapping, enrollment: RowMapping | None
+def posted(tx: Tx, inv: Row, enrollment: Row | None
            ) -> tuple[Earner, Sale, list[Line], list[Decimal], Accrual]:
     """A posted invoice as core/explain.py reads it: its customer in `enrollment`, its lines
     less what was returned, and its payments so far."""
@@ -114,7 +111,7 @@ def posted(tx: Tx, inv: RowMapping, enrollment: RowMapping | None
     return who, sale, lines, left, due
 
 
-def explain_invoice(tx: Tx, inv: RowMapping) -> dict[str, Any]:
+def explain_invoice(tx: Tx, inv: Row) -> dict[str, Any]:
     """A posted invoice explained with the program and the customer's status as they are
     now; `points` is what the invoice earned (or will earn, once paid in full)."""
     enrollment = enrollment_of(tx, inv)
@@ -132,7 +129,7 @@ def explain_invoice(tx: Tx, inv: RowMapping) -> dict[str, Any]:
     return out
 
 
-def points_earnable(tx: Tx, inv: RowMapping) -> int:
+def points_earnable(tx: Tx, inv: Row) -> int:
     """Seed 003's "Total Earnable Loyalty Points": what the invoice earns once paid in full
     (its points, when it has accrued; 0 when voided or when it never will)."""
     if inv["accrued"]:
@@ -149,9 +146,9 @@ def points_earnable(tx: Tx, inv: RowMapping) -> int:
     return explain_sale(who, sale, lines, inv["loyalty_discount"], left, extras).points
 
 
-def every_invoice(tx: Tx) -> list[RowMapping]:
+def every_invoice(tx: Tx) -> Rows:
     """Every invoice on the books, in posting order (the "try it" page's small test shop)."""
-    return tx.repo.all(select(t.invoices).order_by(t.invoices.c.id))
+    return tx.repo.invoices_in_order()
 
 
 def explain_by_id(tx: Tx, invoice_id: str, store: int | None = None) -> dict[str, Any]:

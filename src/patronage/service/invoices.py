@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
 from patronage.core import journal
+from patronage.core.awards import checks_at_accrual
+from patronage.core.documents import is_repeat
 from patronage.core.earning import (
     NEVER_EARNING_TYPES,
     Earning,
@@ -30,19 +30,23 @@ from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.explain import accrual
 from patronage.core.money import CENT, ZERO, fmt, share
 from patronage.core.programs import Program
-from patronage.core.redeeming import RedeemRules, redeemable_points, refusal, share_cap
+from patronage.core.redeeming import (
+    RedeemRules,
+    credit_maximum,
+    memo_order,
+    redeemable_points,
+    refusal,
+    share_cap,
+    spread_credit,
+)
 from patronage.service import awards, bonuses, explaining, ledger, memberships
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, body_hash, parse
+from patronage.service.ports import Row, Rows
 from patronage.service.uow import Tx
 
 CASH_EQUIVALENTS = frozenset({"cash", "check", "card"})
 NOT_SELLING = frozenset({"return", "gift_card_sale", "layaway"})
-
-
-def conflict(kind: str, ext: str) -> PatronageError:
-    return PatronageError("conflict", f"{kind} {ext!r} was already posted with a different body",
-                          [Problem("id", "known id with a different body")])
 
 
 def to_line(x: Any) -> Line:
@@ -57,16 +61,16 @@ class Checkout:
 
     subtotal: Decimal
     tax: Decimal
-    enrollment: RowMapping | None = None
+    enrollment: Row | None = None
     program: Program | None = None
-    coupons: list[tuple[RowMapping, Decimal]] = field(default_factory=list)
+    coupons: list[tuple[Row, Decimal]] = field(default_factory=list)
     reward_points: int = 0
     rewards: Decimal = ZERO
     rewards_max: Decimal = ZERO
     rewards_base: Decimal = ZERO  # what points may pay for on it (C2), before R8's share
     redeem_rules: RedeemRules | None = None  # R6-R8, when a points bank was asked
-    memos: list[tuple[RowMapping, Decimal]] = field(default_factory=list)
-    open_memos: list[RowMapping] | None = None  # the customer's open memos, when read
+    memos: list[tuple[Row, Decimal]] = field(default_factory=list)
+    open_memos: list[Row] | None = None  # the customer's open memos, when read
     credit: Decimal = ZERO
     credit_max: Decimal = ZERO
 
@@ -80,10 +84,10 @@ class Checkout:
         return self.subtotal - self.discount + self.tax
 
 
-def open_memos(tx: Tx, customer_id: str, day: dt.date) -> list[RowMapping]:
+def open_memos(tx: Tx, customer_id: str, day: dt.date) -> list[Row]:
     memos = [m for m in tx.repo.memos(customer_id) if m["status"] == "open" and m["remaining"] > 0
              and (m["expires_on"] is None or day < m["expires_on"])]
-    return sorted(memos, key=lambda m: (m["expires_on"] or dt.date.max, m["issued_on"], m["id"]))
+    return sorted(memos, key=lambda m: memo_order(m["expires_on"], m["issued_on"], m["id"]))
 
 
 def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
@@ -117,24 +121,20 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
     allow_gift = bool(shop and shop["allow_credit_for_gift_cards"])
     owed = co.total - (co.rewards if co.program and co.program.redeem_as == "payment" else ZERO)
     owed -= ZERO if allow_gift else gift
-    co.credit_max = max(ZERO, min(sum((m["remaining"] for m in memos), ZERO), owed))
+    co.credit_max = credit_maximum(sum((m["remaining"] for m in memos), ZERO), owed)  # C3
     if asked_credit is not None:
         amount = co.credit_max if asked_credit == "all" else asked_credit
         if amount > co.credit_max:
             raise PatronageError("above_maximum",
                                  f"credit {fmt(amount)} is above the maximum {fmt(co.credit_max)}",
                                  [Problem("redeem.credit_memos", f"at most {fmt(co.credit_max)}")])
-        co.credit, left = amount, amount
-        for m in memos:
-            if left <= 0:
-                break
-            use = min(m["remaining"], left)
-            co.memos.append((m, use))
-            left -= use
+        co.credit = amount
+        uses = spread_credit([m["remaining"] for m in memos], amount)
+        co.memos = [(m, use) for m, use in zip(memos, uses, strict=True) if use > 0]
     return co
 
 
-def redeeming_enrollment(tx: Tx, b: InvoiceIn) -> RowMapping | None:
+def redeeming_enrollment(tx: Tx, b: InvoiceIn) -> Row | None:
     """C2 with E1 `many`: the enrollment whose points pay, named by `redeem.program`, or the
     customer's only points-bank one; several and none named is refused when rewards are
     asked (a quote without them shows the oldest). With `one`: the open enrollment."""
@@ -153,7 +153,7 @@ def redeeming_enrollment(tx: Tx, b: InvoiceIn) -> RowMapping | None:
                                         among=lambda e: _is_bank(tx, e))
 
 
-def _is_bank(tx: Tx, enrollment: RowMapping) -> bool:
+def _is_bank(tx: Tx, enrollment: Row) -> bool:
     program = tx.repo.program(enrollment["program_id"])
     return program is not None and program.kind == "points_bank"
 
@@ -213,10 +213,10 @@ def redeem_limits(co: Checkout) -> dict[str, Any] | None:
             "max_points": int(co.rewards_max / program.point_value)}
 
 
-def validate_refs(tx: Tx, store: int, customer: str | None) -> RowMapping | None:
+def validate_refs(tx: Tx, store: int, customer: str | None) -> Row | None:
     """The store must exist; the customer too, whose row is locked (on PostgreSQL) before
     anything about them is read. Returns the customer's row, None for a walk-in sale."""
-    if tx.repo.store(store) is None:
+    if not tx.repo.store_exists(store):
         raise not_found("store", store, "store")
     if customer is None:
         return None
@@ -226,7 +226,7 @@ def validate_refs(tx: Tx, store: int, customer: str | None) -> RowMapping | None
     return row
 
 
-def hold_invoice(tx: Tx, inv: RowMapping) -> RowMapping:
+def hold_invoice(tx: Tx, inv: Row) -> Row:
     """Lock what a command on a posted invoice decides on, then read the invoice again:
     its customer's row (as every command about that customer does), or the invoice's own
     row for a sale without a customer. A twin that committed while we waited is seen."""
@@ -249,9 +249,8 @@ def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
     digest = digest or body_hash(b)
     customer = validate_refs(tx, b.store, b.customer)  # the customer's row locked first
     existing = tx.repo.find_invoice(b.id, b.store)  # then C5: a twin that committed is seen
-    if existing is not None and existing["store_id"] == b.store:
-        if existing["body_hash"] != digest:
-            raise conflict("invoice", b.id)
+    if existing is not None and existing["store_id"] == b.store \
+            and is_repeat("invoice", b.id, existing["body_hash"], digest):
         return int(existing["id"])
     lines = [to_line(x) for x in b.lines]
     for i, line in enumerate(lines):
@@ -310,7 +309,7 @@ class EarnedNow:
     """A1-A6 decided for a new invoice before it is written: it accrues at once in its
     one program (E1 `one`), with these lines earning, this eligible amount and rate."""
 
-    enrollment: RowMapping
+    enrollment: Row
     program: Program
     earns: list[bool]
     eligible: Decimal
@@ -320,7 +319,7 @@ class EarnedNow:
 
 def earned_at_post(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line], co: Checkout,
                    tenders: list[tuple[str, Decimal]],
-                   customer: RowMapping | None) -> EarnedNow | None:
+                   customer: Row | None) -> EarnedNow | None:
     """What a new invoice earns at once, decided from what the post has read already (the
     customer's locked row, the checkout's enrollment and program): so the invoice and its
     lines are written once, earning, and nothing is read back. None when it does not
@@ -342,7 +341,7 @@ def earned_at_post(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line], co: Ch
     return EarnedNow(enrollment, program, earns, eligible, rate, rate.points(eligible))
 
 
-def accrued(tx: Tx, enrollment: RowMapping, program: Program, invoice_id: int,
+def accrued(tx: Tx, enrollment: Row, program: Program, invoice_id: int,
             external_id: str, customer_id: str | None, store: int, rate: Rate, points: int,
             day: dt.date) -> None:
     """After an invoice's points in `program` are written (accrual day `day`): the extras'
@@ -354,7 +353,7 @@ def accrued(tx: Tx, enrollment: RowMapping, program: Program, invoice_id: int,
     tx.repo.record_event("points.accrued", day, customer_id,
                          {"customer": customer_id, "invoice": external_id, "points": points,
                           "program": program.id, "date": day.isoformat()}, tx.now)
-    if program.grace_days == 0:
+    if checks_at_accrual(program):  # W2
         awards.check_recurring(tx, enrollment, program, day, store, "accrual")
 
 
@@ -379,7 +378,7 @@ def _spend(tx: Tx, co: Checkout, pk: int, b: InvoiceIn, day: dt.date) -> None:
                         f"credit memo used on invoice {b.id}", f"memo:{memo['id']}", b.customer)
 
 
-def remaining_amounts(lines: list[RowMapping]) -> list[tuple[Decimal, bool]]:
+def remaining_amounts(lines: Rows) -> list[tuple[Decimal, bool]]:
     """Each line's amount less what was returned (`money.prorate`'s share, so kept plus
     returned is the line's amount), with its eligibility."""
     out = []
@@ -392,14 +391,14 @@ def remaining_amounts(lines: list[RowMapping]) -> list[tuple[Decimal, bool]]:
     return out
 
 
-def earning_program(tx: Tx, inv: RowMapping, day: dt.date) -> tuple[RowMapping, Program] | None:
+def earning_program(tx: Tx, inv: Row, day: dt.date) -> tuple[Row, Program] | None:
     """A1/A2: the enrollment and program this invoice earns in, or None (with E1 `many`:
     the first of `earning_programs`)."""
     found = earning_programs(tx, inv, day)
     return found[0] if found else None
 
 
-def earning_programs(tx: Tx, inv: RowMapping, day: dt.date) -> list[tuple[RowMapping, Program]]:
+def earning_programs(tx: Tx, inv: Row, day: dt.date) -> list[tuple[Row, Program]]:
     """A1/A2 for each of the customer's open enrollments (one, or E1 `many`): those this
     invoice earns in, oldest first."""
     if inv["customer_id"] is None or inv["type"] in NEVER_EARNING_TYPES:
@@ -416,15 +415,15 @@ def earning_programs(tx: Tx, inv: RowMapping, day: dt.date) -> list[tuple[RowMap
     return out
 
 
-def earns_in(tx: Tx, enrollment: RowMapping, program: Program, invoice_type: str,
-             invoice_date: dt.date, day: dt.date, customer: RowMapping | None) -> bool:
+def earns_in(tx: Tx, enrollment: Row, program: Program, invoice_type: str,
+             invoice_date: dt.date, day: dt.date, customer: Row | None) -> bool:
     """A1/A2 (core/earning.py `earns_in`) with the shop's status table read here."""
     status = customer["status"] if customer else None
     return core_earns_in(program, enrollment["start_date"], invoice_type, invoice_date, day,
                          status, lambda: tx.repo.status_included(status))
 
 
-def accrual_day_of(tx: Tx, inv: RowMapping, program: Program, earn_day: dt.date,
+def accrual_day_of(tx: Tx, inv: Row, program: Program, earn_day: dt.date,
                    day: dt.date) -> dt.date | None:
     """A5: the day the invoice's points accrue in `program`, None while they wait."""
     if program.accrue_on != "paid_in_full":
@@ -481,7 +480,7 @@ def try_accrue(tx: Tx, pk: int, day: dt.date) -> None:
             inv["store_id"], rate, points, accrual_day)
 
 
-def earning_rate(tx: Tx, enrollment: RowMapping, program: Program, sale: Sale,
+def earning_rate(tx: Tx, enrollment: Row, program: Program, sale: Sale,
                  lines: list[Line], amounts: list[Decimal], earns: list[bool],
                  eligible: Decimal, quote: bool = False) -> Rate:
     """A4's rate in `program` for this sale, with the extras of B1 (tiers, campaigns)."""
@@ -490,7 +489,7 @@ def earning_rate(tx: Tx, enrollment: RowMapping, program: Program, sale: Sale,
     return bonuses.rate_with_extras(tx, enrollment, program, found, quote=quote)
 
 
-def accrue_each(tx: Tx, inv: RowMapping, day: dt.date) -> None:
+def accrue_each(tx: Tx, inv: Row, day: dt.date) -> None:
     """A5/A6 with E1 `many`: the invoice accrues once in each program it earns in, when
     that program's accrual event has happened (paid_in_full is per program), as a share of
     its own (`invoice_earnings`: lot, rate, eligible lines, points). The invoice's row
@@ -538,21 +537,21 @@ def sum_up_shares(tx: Tx, pk: int) -> None:
                            rate=first["rate"], eligible_amount=first["eligible_amount"])
 
 
-def _stored_line(x: RowMapping) -> Line:
+def _stored_line(x: Row) -> Line:
     return Line(sku=x["sku"], item_type=x["item_type"], qty=x["qty"], price=x["price"],
                 discount=x["discount"], product_line=x["product_line"],
                 sub_department=x["sub_department"], vendor=x["vendor"],
                 manufacturer=x["manufacturer"])
 
 
-def need_invoice(tx: Tx, external_id: str, store: int | None) -> RowMapping:
+def need_invoice(tx: Tx, external_id: str, store: int | None) -> Row:
     inv = tx.repo.find_invoice(external_id, store)
     if inv is None:
         raise not_found("invoice", external_id, "invoice")
     return inv
 
 
-def not_voided(inv: RowMapping) -> None:
+def not_voided(inv: Row) -> None:
     if inv["status"] == "voided":
         raise PatronageError("already_voided", f"invoice {inv['external_id']!r} was voided",
                              [Problem("invoice", "voided")])
@@ -569,9 +568,7 @@ def post_payment(tx: Tx, body: Any) -> int:
             raise not_found("store", b.store, "store")
         inv = hold_invoice(tx, need_invoice(tx, b.invoice, None))
         known = tx.repo.find_payment(b.store, b.id)  # a twin committed while we waited
-    if known is not None:
-        if known["body_hash"] != digest:
-            raise conflict("payment", b.id)
+    if known is not None and is_repeat("payment", b.id, known["body_hash"], digest):
         return int(known["invoice_id"])
     not_voided(inv)
     tx.repo.insert_payment({"store_id": b.store, "external_id": b.id, "invoice_id": inv["id"],

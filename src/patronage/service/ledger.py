@@ -11,16 +11,22 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
-from sqlalchemy.engine import RowMapping
-
 from patronage.core import journal
-from patronage.core.dates import add_days
 from patronage.core.entries import EntryKind, flows
 from patronage.core.expiry import write_off
-from patronage.core.lots import LotState, plan_debit, plan_payoff, replay_payoffs, state, use_order
+from patronage.core.lots import (
+    LotState,
+    new_lot_dates,
+    plan_debit,
+    plan_payoff,
+    replay_payoffs,
+    state,
+    use_order,
+)
 from patronage.core.money import whole_cent_step
 from patronage.core.programs import Program
 from patronage.service import memberships, tiers
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 from patronage.service.views import Balance, Expiring
 
@@ -53,6 +59,7 @@ def book_points(tx: Tx, program: Program, day: dt.date, kind: str, delta: int,
 
 def _held(tx: Tx, program: Program, customer_id: str, enrollment_id: int | None) -> int:
     """An enrollment's outstanding points (the sum of its entries) as written so far."""
+    row: Row | None
     if enrollment_id is not None:
         row = tx.repo.enrollment(enrollment_id)
     else:  # the customer's open enrollment in that program (E1: one, or one of many)
@@ -63,16 +70,15 @@ def _held(tx: Tx, program: Program, customer_id: str, enrollment_id: int | None)
     return int(row["held"])
 
 
-def accrue(tx: Tx, enrollment: RowMapping, program: Program, points: int, day: dt.date, *,
+def accrue(tx: Tx, enrollment: Row, program: Program, points: int, day: dt.date, *,
            kind: str = EntryKind.ACCRUAL, invoice_id: int | None = None,
            expires_on: dt.date | None = None, at_once: bool = False,
            ref: str | None = None, user: str | None = None, reason: str | None = None) -> int:
     """A6/J3: one new lot. Pending for grace_days unless `at_once`; returns the lot id."""
     if points <= 0:  # an entry the other way would journal what the ledger never held
         raise ValueError(f"an accrual adds points: {points}")
-    available_on = day if at_once else add_days(day, program.grace_days) or day
-    if expires_on is None:
-        expires_on = add_days(day, program.points_expire_days)
+    available_on, expires_on = new_lot_dates(day, program.grace_days,
+                                             program.points_expire_days, at_once, expires_on)
     lot_id, debt = tx.repo.open_lot(enrollment, kind, invoice_id, day, available_on,
                                     expires_on, points, tx.now, ref=ref, user=user,
                                     reason=reason)
@@ -83,7 +89,7 @@ def accrue(tx: Tx, enrollment: RowMapping, program: Program, points: int, day: d
     return lot_id
 
 
-def debit(tx: Tx, enrollment: RowMapping, points: int, day: dt.date, kind: str, *,
+def debit(tx: Tx, enrollment: Row, points: int, day: dt.date, kind: str, *,
           first_lot: int | None = None, **refs: object) -> int:
     """Take `points`: from `first_lot` (R1), then available lots by L2, the rest as debt.
 
@@ -108,7 +114,7 @@ def debit(tx: Tx, enrollment: RowMapping, points: int, day: dt.date, kind: str, 
     return short
 
 
-def pay_debt(tx: Tx, enrollment: RowMapping, day: dt.date) -> int:
+def pay_debt(tx: Tx, enrollment: Row, day: dt.date) -> int:
     """L5: points that are available pay off the debt first. Returns the points moved."""
     eid = enrollment["id"]
     debt = tx.repo.debt(eid)
@@ -142,7 +148,7 @@ def unpaid_payoffs(tx: Tx, enrollment_id: int, last: dt.date | None,
                           last, first, as_of)
 
 
-def expire_lot(tx: Tx, lot: RowMapping, program: Program, day: dt.date) -> int:
+def expire_lot(tx: Tx, lot: Row, program: Program, day: dt.date) -> int:
     """L4: write off what remains of an expired lot (`core.expiry.write_off` says how
     much), journalled for points banks."""
     enrollment = tx.repo.enrollment(lot["enrollment_id"])
@@ -197,7 +203,7 @@ def lots_by_state(tx: Tx, eid: int, last: dt.date | None, as_of: dt.date, debt: 
     return debt_then
 
 
-def balance(tx: Tx, enrollment: RowMapping | None, program: Program | None,
+def balance(tx: Tx, enrollment: Row | None, program: Program | None,
             as_of: dt.date) -> Balance:
     """L1/L3: the enrollment's figures as of a day, independent of the daily run."""
     if enrollment is None or program is None:

@@ -15,14 +15,13 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from patronage.adapters.db import run_parts
-from patronage.adapters.db.run_parts import CustomerRange
 from patronage.core import journal
 from patronage.core.dates import days_between
 from patronage.core.errors import PatronageError, not_found
 from patronage.service import awards, bonuses, ledger, reminders
 from patronage.service.dates_window import check_run_date
 from patronage.service.inputs import MaintenanceIn, parse
+from patronage.service.ports import CustomerRange
 from patronage.service.uow import Tx
 
 
@@ -116,7 +115,7 @@ def parts_for(customers: int, workers: int) -> int:
 
 
 def _refuse_while_split(tx: Tx) -> None:
-    open_run = run_parts.open_run(tx.repo.conn)
+    open_run = tx.repo.open_split_run()
     if open_run is not None:
         raise PatronageError(
             "conflict", f"the daily run {open_run} is split in parts and not finished: "
@@ -135,11 +134,10 @@ def plan(tx: Tx, body: Any, parts: int | None = None, workers: int = 1) -> dict[
         raise not_found("store", b.store, "store")
     store = b.store if b.store is not None else tx.repo.lowest_active_store()
     last = tx.repo.lock_daily_run()
-    conn = tx.repo.conn
-    open_run = run_parts.open_run(conn)
+    open_run = tx.repo.open_split_run()
     if open_run is not None:  # (when it goes as far as `target`, nothing is left to plan)
         return {"run": open_run, "joined": True,
-                "far_enough": (run_parts.run_date(conn, open_run) or target) >= target}
+                "far_enough": (tx.repo.split_run_date(open_run) or target) >= target}
     shop = tx.repo.shop()
     first = last + dt.timedelta(days=1) if last else (shop and shop["first_activity"]) or target
     days = days_between(min(first, target), target) if first <= target else []
@@ -149,33 +147,32 @@ def plan(tx: Tx, body: Any, parts: int | None = None, workers: int = 1) -> dict[
         tx.repo.update_run(run_id, {"days": 0, "from": None, "to": target.isoformat()})
         return {"run": run_id, "joined": False, "days": 0, "parts": 0}
     if parts is None:
-        parts = parts_for(run_parts.customer_count(conn), workers)
-    ranges = run_parts.ranges(conn, parts)
-    run_parts.insert_parts(conn, run_id, days, ranges, store, b.user)
+        parts = parts_for(tx.repo.customer_count(), workers)
+    ranges = tx.repo.customer_ranges(parts)
+    tx.repo.insert_run_parts(run_id, days, ranges, store, b.user)
     return {"run": run_id, "joined": False, "days": len(days), "parts": len(ranges)}
 
 
 def run_next_part(tx: Tx, run_id: int, holder: str) -> str:
     """Claim a part of the run and do it: "done"; "wait" when every open part is held by
     other workers (or waits for its day); "finished" when none is left."""
-    conn = tx.repo.conn
-    part = run_parts.claim(conn, run_id)
+    part = tx.repo.claim_run_part(run_id)
     if part is None:
-        return "wait" if run_parts.open_parts(conn, run_id) else "finished"
-    within = CustomerRange(part["first_customer"], part["end_customer"])
+        return "wait" if tx.repo.open_run_parts(run_id) else "finished"
+    within = tx.repo.customers_of_part(part)
     done = run_day(tx, part["day"], part["store_id"], part["user"], within)
-    run_parts.finish(conn, part, holder, tx.now, dict(done))
-    run_parts.lock_run(conn, run_id)  # then count: the last part of a day marks it
-    if run_parts.open_parts(conn, run_id, part["day"]) == 0:
+    tx.repo.finish_run_part(part, holder, tx.now, dict(done))
+    tx.repo.lock_split_run(run_id)  # then count: the last part of a day marks it
+    if tx.repo.open_run_parts(run_id, part["day"]) == 0:
         tx.repo.mark_day(part["day"], run_id)
-        if run_parts.open_parts(conn, run_id) == 0:
+        if tx.repo.open_run_parts(run_id) == 0:
             tx.repo.update_run(run_id, split_summary(tx, run_id))
     return "done"
 
 
 def split_summary(tx: Tx, run_id: int) -> dict[str, Any]:
     """What a split run did: its days and the sum of its parts' counts."""
-    days, totals = run_parts.tally(tx.repo.conn, run_id)
-    target = run_parts.run_date(tx.repo.conn, run_id) or days[-1]
+    days, totals = tx.repo.run_part_tally(run_id)
+    target = tx.repo.split_run_date(run_id) or days[-1]
     return {"days": len(days), "from": days[0].isoformat() if days else None,
             "to": target.isoformat(), **dict(totals)}

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import RowMapping
-
-from patronage.adapters.db import tables as t
 from patronage.core.errors import PatronageError, Problem
+from patronage.service.ports import Row, Rows
 from patronage.service.uow import Tx
 
 ONE, MANY = "one", "many"
@@ -28,7 +25,7 @@ def many(tx: Tx) -> bool:
     return bool(shop is not None and shop.get("programs_per_customer") == MANY)
 
 
-def enrollments_for(tx: Tx, customer_id: str) -> list[RowMapping]:
+def enrollments_for(tx: Tx, customer_id: str) -> Rows:
     """The customer's open enrollments, oldest first: at most one unless the shop allows
     many. Read under the customer's lock where a command decides on them."""
     if not many(tx):
@@ -38,7 +35,7 @@ def enrollments_for(tx: Tx, customer_id: str) -> list[RowMapping]:
 
 
 def named_enrollment(tx: Tx, customer_id: str, program: str | None, field: str,
-                     among: Callable[[RowMapping], bool] | None = None) -> RowMapping | None:
+                     among: Callable[[Row], bool] | None = None) -> Row | None:
     """The open enrollment a command acts on: the one in `program` when it is named
     (`not_enrolled` at `field` when the customer is not in it); else the only one of the
     customer's enrollments that `among` accepts (all by default). With several of those and
@@ -67,10 +64,7 @@ def named_enrollment(tx: Tx, customer_id: str, program: str | None, field: str,
 def holders_of_several(tx: Tx) -> list[str]:
     """Customers holding more than one open enrollment (a switch back to `one` waits for
     them), at most a few for the message."""
-    e = t.enrollments
-    stmt = (select(e.c.customer_id).where(e.c.status == "open").group_by(e.c.customer_id)
-            .having(func.count() > 1).order_by(e.c.customer_id).limit(5))
-    return [str(r[0]) for r in tx.repo.conn.execute(stmt)]
+    return tx.repo.holders_of_several(5)
 
 
 def set_programs_per_customer(tx: Tx, setting: str) -> None:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from patronage.adapters.db.tables_links import customer_links as links
 from patronage.core import history
 from patronage.core import links as rules
 from patronage.core.errors import PatronageError
@@ -43,7 +40,7 @@ def open_page(tx: Tx, token: str) -> tuple[str | None, OwnPage | None]:
     FORGED, EXPIRED, REVOKED or UNKNOWN, for the log only."""
     key = signing_key(tx.repo.conn, tx.now, settings(), make=False)
     claim = rules.read(key, token) if key is not None else None
-    row = tx.repo.one(select(links).where(links.c.id == claim.link_id)) if claim else None
+    row = tx.repo.customer_link(claim.link_id) if claim else None
     found = None if row is None else rules.LinkRow(
         row["id"], row["customer_id"], row["expires_at"], row["revoked_at"], row["created_by"])
     why = rules.verdict(claim, found, tx.now)

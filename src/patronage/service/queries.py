@@ -5,14 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.engine import RowMapping
-
-from patronage.adapters.db import tables as t
 from patronage.core.customers import CONTACT_FIELDS
 from patronage.core.errors import not_found
 from patronage.service import explaining, ledger, memberships
 from patronage.service.enrollment import need_customer
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 from patronage.service.views import (
     Balance,
@@ -66,23 +63,16 @@ def balances(tx: Tx, customer_id: str, as_of: dt.date | None = None) -> list[Bal
 
 def find_customers(tx: Tx, text: str = "", limit: int = 50) -> list[dict[str, object]]:
     """Customers whose id, name or email contains `text`, or whose card number is `text`."""
-    c, cards = t.customers, t.cards
-    stmt = select(c.c.id, c.c.name, c.c.email, c.c.type, c.c.status).order_by(c.c.id).limit(limit)
-    if text:
-        like = f"%{text.lower()}%"
-        by_card = select(cards.c.customer_id).where(cards.c.number == text)
-        stmt = stmt.where(or_(func.lower(c.c.id).like(like), func.lower(c.c.name).like(like),
-                              func.lower(c.c.email).like(like), c.c.id.in_(by_card)))
-    return [dict(r) for r in tx.repo.conn.execute(stmt).mappings()]
+    return tx.repo.find_customers(text, limit)
 
 
-def memo_view(m: RowMapping) -> CreditMemoView:
+def memo_view(m: Row) -> CreditMemoView:
     return CreditMemoView(id=m["id"], amount=m["amount"], remaining=m["remaining"],
                           reason=m["reason"], store=m["store_id"], issued_on=m["issued_on"],
                           expires=m["expires_on"], status=m["status"])
 
 
-def coupon_view(c: RowMapping) -> CouponView:
+def coupon_view(c: Row) -> CouponView:
     return CouponView(id=c["id"], amount=c["amount"], issued_on=c["issued_on"],
                       expires=c["expires_on"], status=c["status"], applied=c["applied"],
                       forfeited=c["forfeited"])
@@ -112,7 +102,7 @@ def invoice(tx: Tx, invoice_id: str, store: int | None = None) -> InvoiceView:
                                earned=earned_by_program(tx, inv))
 
 
-def earned_by_program(tx: Tx, inv: RowMapping) -> list[Earned]:
+def earned_by_program(tx: Tx, inv: Row) -> list[Earned]:
     """E1: the invoice's points per program: its shares (`many`), or its one enrollment."""
     if not inv["accrued"] or inv["enrollment_id"] is None:
         return []  # a share is written only with the accrual that sets these
@@ -134,7 +124,7 @@ def invoice_by_pk(tx: Tx, pk: int, with_balance: bool = False) -> InvoiceView:
     return view
 
 
-def invoice_view(inv: RowMapping, earnable: int | None = None) -> InvoiceView:
+def invoice_view(inv: Row, earnable: int | None = None) -> InvoiceView:
     receipt = []
     if inv["redeemed_rewards"]:
         receipt.append(("Redeemed Rewards", inv["redeemed_rewards"]))

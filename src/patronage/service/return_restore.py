@@ -15,25 +15,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import and_, select
-from sqlalchemy.engine import RowMapping
-
-from patronage.adapters.db import tables as t
-from patronage.core import journal
 from patronage.core.entries import EntryKind
 from patronage.core.returns import fill, points_back
 from patronage.service import ledger
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 
 KIND = EntryKind.RETURN_RESTORE
 
 
-def give_back(tx: Tx, inv: RowMapping, lines_amount: Decimal, before: Decimal,
+def give_back(tx: Tx, inv: Row, lines_amount: Decimal, before: Decimal,
               after: Decimal, day: dt.date, ref: str) -> int:
     """R5 for a return of the lines worth `before` to `after` (returned so far, this return
     included) of the invoice's `lines_amount`; returns the points given back."""
     redeemed = tx.repo.entries(invoice_id=inv["id"], kind=EntryKind.REDEMPTION)
-    by_enrollment: dict[int, list[RowMapping]] = {}
+    by_enrollment: dict[int, list[Row]] = {}
     for e in redeemed:
         by_enrollment.setdefault(e["enrollment_id"], []).append(e)
     back = 0
@@ -42,7 +38,7 @@ def give_back(tx: Tx, inv: RowMapping, lines_amount: Decimal, before: Decimal,
     return back
 
 
-def _give_back_in(tx: Tx, inv: RowMapping, enrollment_id: int, entries: list[RowMapping],
+def _give_back_in(tx: Tx, inv: Row, enrollment_id: int, entries: list[Row],
                   lines_amount: Decimal, before: Decimal, after: Decimal, day: dt.date,
                   ref: str) -> int:
     enrollment = tx.repo.enrollment(enrollment_id)
@@ -73,18 +69,12 @@ def _give_back_in(tx: Tx, inv: RowMapping, enrollment_id: int, entries: list[Row
     return back
 
 
-def redemption_account(tx: Tx, inv: RowMapping, fallback: str | None) -> str:
+def redemption_account(tx: Tx, inv: Row, fallback: str | None) -> str:
     """The account the invoice's redemption credited (G1: the report-in sale code as it
     was then), read from its journal entry; else the program's code now."""
-    je, jp = t.journal_entries, t.journal_postings
-    row = tx.repo.one(
-        select(jp.c.account).select_from(jp.join(je, je.c.id == jp.c.entry_id))
-        .where(and_(je.c.kind == EntryKind.REDEMPTION,
-                    je.c.reference == f"invoice {inv['external_id']}",
-                    je.c.customer_id == inv["customer_id"],
-                    jp.c.account != journal.POINTS_LIABILITY, jp.c.credit > 0))
-        .order_by(je.c.id).limit(1))
-    return str(row["account"]) if row is not None else fallback or "rewards_redeemed"
+    account = tx.repo.redemption_credit_account(f"invoice {inv['external_id']}",
+                                                inv["customer_id"])
+    return account if account is not None else fallback or "rewards_redeemed"
 
 
 def given_back(tx: Tx, invoice_id: int) -> dict[int | None, int]:

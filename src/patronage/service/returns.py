@@ -13,10 +13,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
 from patronage.core import journal
 from patronage.core import returns as rules
+from patronage.core.documents import is_repeat
 from patronage.core.earning import Rate
 from patronage.core.entries import EntryKind
 from patronage.core.errors import PatronageError, Problem
@@ -26,7 +25,6 @@ from patronage.service.dates_window import check_date
 from patronage.service.inputs import ReturnIn, VoidIn, parse
 from patronage.service.invoices import (
     body_hash,
-    conflict,
     hold_invoice,
     need_invoice,
     not_voided,
@@ -34,17 +32,18 @@ from patronage.service.invoices import (
     try_accrue,
     validate_refs,
 )
+from patronage.service.ports import Row, Rows
 from patronage.service.uow import Tx
 
 
-def sold_lines(rows: list[RowMapping]) -> list[rules.SoldLine]:
+def sold_lines(rows: Rows) -> list[rules.SoldLine]:
     """An invoice's stored lines as the core reads them."""
     return [rules.SoldLine(line_no=x["line_no"], sku=x["sku"], qty=x["qty"],
                            returned_qty=x["returned_qty"], amount=x["amount"],
                            eligible=bool(x["eligible"])) for x in rows]
 
 
-def take_back(tx: Tx, inv: RowMapping, new_points: int, day: dt.date, ref: str) -> int:
+def take_back(tx: Tx, inv: Row, new_points: int, day: dt.date, ref: str) -> int:
     """R1: take the points an invoice no longer earns; own lot first, then L2, then debt."""
     return take_share_back(tx, inv["id"], inv["enrollment_id"], inv["lot_id"],
                            rules.points_to_take(inv["points"], new_points), day, ref)
@@ -79,9 +78,7 @@ def post_return(tx: Tx, body: Any) -> dict[str, Any]:
         if sold is not None and (b.customer is None or sold["customer_id"] in (None, b.customer)):
             hold_invoice(tx, sold)  # its customer, or itself (another's is refused below)
         known = tx.repo.find_return(b.store, b.id)  # a twin committed while we waited
-    if known is not None:
-        if known["body_hash"] != digest:
-            raise conflict("return", b.id)
+    if known is not None and is_repeat("return", b.id, known["body_hash"], digest):
         return {"return": b.id, "amount": known["amount"], "points_taken": known["points_taken"],
                 "customer": known["customer_id"]}
     invoice_id = None
@@ -102,7 +99,7 @@ def post_return(tx: Tx, body: Any) -> dict[str, Any]:
 
 
 def _against_invoice(tx: Tx, b: ReturnIn,
-                     day: dt.date) -> tuple[Decimal, int, RowMapping]:
+                     day: dt.date) -> tuple[Decimal, int, Row]:
     """R1 against the sold invoice, which `post_return` has held already; returns the
     amount, the points taken and the invoice as read under the lock."""
     inv = need_invoice(tx, b.invoice or "", None)
@@ -134,7 +131,7 @@ def _against_invoice(tx: Tx, b: ReturnIn,
     return amount, taken, inv
 
 
-def _take_shares(tx: Tx, inv: RowMapping, shares: list[RowMapping], day: dt.date, ref: str,
+def _take_shares(tx: Tx, inv: Row, shares: Rows, day: dt.date, ref: str,
                  void: bool = False) -> int:
     """R1/R3 for an invoice that earned in several programs: each share recomputed with
     its own frozen rate and eligible lines on what is kept (0 for a void) and the
@@ -198,7 +195,7 @@ def void_invoice(tx: Tx, body: Any) -> int:
     return int(inv["id"])
 
 
-def _restore_spending(tx: Tx, inv: RowMapping, day: dt.date, ref: str) -> None:
+def _restore_spending(tx: Tx, inv: Row, day: dt.date, ref: str) -> None:
     """R3: give back rewards, credit and coupons the invoice spent, unless expired since
     (redeemed points less what returns gave back already, R5)."""
     returned = return_restore.given_back(tx, inv["id"])

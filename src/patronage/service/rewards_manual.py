@@ -17,12 +17,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import insert, select
-from sqlalchemy.engine import RowMapping
 
-from patronage.adapters.db.tables import coupons, manual_rewards
 from patronage.core import journal
 from patronage.core.dates import add_days
+from patronage.core.documents import is_repeat
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.money import ZERO, fmt
 from patronage.service import awards
@@ -40,7 +38,7 @@ from patronage.service.inputs import (
     body_hash,
     parse,
 )
-from patronage.service.invoices import conflict
+from patronage.service.ports import Row
 from patronage.service.queries import coupon_view, memo_view
 from patronage.service.uow import Tx
 
@@ -89,10 +87,9 @@ def _issue(tx: Tx, kind: Kind, b: IssueIn) -> dict[str, Any]:
     need_customer(tx, b.customer, lock=True)  # then read: a twin that committed is seen
     digest = _digest(kind, b)
     if b.id is not None:
-        done = tx.repo.one(select(manual_rewards).where(manual_rewards.c.external_id == b.id))
+        done = tx.repo.manual_reward_by_external_id(b.id)
         if done is not None:
-            if done["body_hash"] != digest:
-                raise conflict(LABEL[kind], b.id)
+            is_repeat(LABEL[kind], b.id, done["body_hash"], digest)  # C5
             return {**_answer(tx, kind, done["memo_id"] or done["coupon_id"]), "repeated": True}
     expires = _expiry(b, day)
     _check_amount(b.amount)
@@ -192,11 +189,11 @@ def _check_reason(tx: Tx, reason: str | None) -> None:
                              [Problem("reason", "not one of the shop's reasons")])
 
 
-def _coupon(tx: Tx, coupon_id: int) -> RowMapping | None:
-    return tx.repo.one(select(coupons).where(coupons.c.id == coupon_id))
+def _coupon(tx: Tx, coupon_id: int) -> Row | None:
+    return tx.repo.coupon(coupon_id)
 
 
-def _held(tx: Tx, kind: Kind, reward_id: int, read: Any, customer: str | None) -> RowMapping:
+def _held(tx: Tx, kind: Kind, reward_id: int, read: Any, customer: str | None) -> Row:
     """The memo or coupon, read again under its customer's lock (as every command about
     that customer takes it): a use or a twin cancel that committed meanwhile is seen.
     Another customer's than the one named is not found."""
@@ -204,11 +201,11 @@ def _held(tx: Tx, kind: Kind, reward_id: int, read: Any, customer: str | None) -
     if found is None or customer not in (None, found["customer_id"]):
         raise not_found(LABEL[kind], reward_id, "id")
     tx.repo.customer(found["customer_id"], lock=True)
-    row: RowMapping = read(reward_id)
+    row: Row = read(reward_id)
     return row
 
 
-def _still_open(row: RowMapping, kind: Kind, day: dt.date) -> None:
+def _still_open(row: Row, kind: Kind, day: dt.date) -> None:
     expired = row["expires_on"] is not None and row["expires_on"] <= day
     if row["status"] == "open" and not expired:
         return
@@ -217,7 +214,7 @@ def _still_open(row: RowMapping, kind: Kind, day: dt.date) -> None:
                          "can be cancelled", [Problem("id", f"{LABEL[kind]} is {status}")])
 
 
-def _cancelled(tx: Tx, kind: Kind, row: RowMapping, amount: Decimal, day: dt.date,
+def _cancelled(tx: Tx, kind: Kind, row: Row, amount: Decimal, day: dt.date,
                b: CancelIn) -> None:
     _record(tx, "cancel", kind, row["id"], row["customer_id"], day, amount, row["reason"],
             row["expires_on"], b.note, b.user, None, None)
@@ -229,12 +226,12 @@ def _cancelled(tx: Tx, kind: Kind, row: RowMapping, amount: Decimal, day: dt.dat
 def _record(tx: Tx, action: str, kind: Kind, reward_id: int, customer: str, day: dt.date,
             amount: Decimal, reason: str | None, expires: dt.date | None, note: str | None,
             user: str | None, external_id: str | None, digest: str | None) -> None:
-    tx.repo.conn.execute(insert(manual_rewards).values(
+    tx.repo.insert_manual_reward(
         external_id=external_id, action=action, kind=kind,
         memo_id=reward_id if kind == "credit_memo" else None,
         coupon_id=reward_id if kind == "coupon" else None, customer_id=customer, date=day,
         amount=amount, reason=reason, expires_on=expires, note=note, user=user,
-        body_hash=digest, recorded_at=tx.now))
+        body_hash=digest, recorded_at=tx.now)
 
 
 def _memo_text(text: str, note: str | None) -> str:

@@ -6,7 +6,6 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from patronage.adapters.db import tables as t
 from patronage.core.customers import status_problem
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.programs import (
@@ -39,21 +38,19 @@ def configure_shop(tx: Tx, body: Any) -> str:
     if shop.programs_per_customer is not None:
         memberships.set_programs_per_customer(tx, shop.programs_per_customer)
     for s in shop.stores:
-        tx.repo.upsert(t.stores, "id", {"id": s.id, "name": s.name or f"Store {s.id}",
-                                        "active": s.active})
+        tx.repo.save_store({"id": s.id, "name": s.name or f"Store {s.id}", "active": s.active})
     for st in shop.statuses:
-        tx.repo.upsert(t.statuses, "code", st.model_dump())
+        tx.repo.save_status(st.model_dump())
     for r in shop.reasons:
-        tx.repo.upsert(t.reasons, "code", r.model_dump())
+        tx.repo.save_reason(r.model_dump())
     for g in shop.price_groups:
-        tx.repo.upsert(t.price_groups, "code", g.model_dump())
+        tx.repo.save_price_group(g.model_dump())
     for e in shop.employees:
-        tx.repo.upsert(t.employees, "id", {"id": e.id, "email": e.email, "store_id": e.store})
+        tx.repo.save_employee({"id": e.id, "email": e.email, "store_id": e.store})
     for sub in shop.subscribers:
         existing = [x for x in tx.repo.subscribers(sub.event) if x == sub.email]
         if not existing:
-            tx.repo.conn.execute(t.event_subscribers.insert().values(event=sub.event,
-                                                                     email=sub.email))
+            tx.repo.add_subscriber(sub.event, sub.email)
     return f"shop {shop.name!r} configured: {len(shop.stores)} stores"
 
 
@@ -182,5 +179,5 @@ def put_customer(tx: Tx, body: Any) -> str:
         values["name"] = values["name"] or c.id
     else:  # an update changes only what it names
         values = c.model_dump(exclude_unset=True)
-    tx.repo.upsert(t.customers, "id", values)
+    tx.repo.save_customer(values)
     return f"customer {c.id} saved"

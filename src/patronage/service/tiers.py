@@ -15,7 +15,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from patronage.adapters.db import tier_queries as q
 from patronage.core import tiers as rules_of
 from patronage.core.earning import Earning, Extra, Rate
 from patronage.core.errors import not_found
@@ -32,7 +31,7 @@ def extras(tx: Tx, enrollment: Mapping[Any, Any], program: Program, earning: Ear
     rules = program.status_tiers
     if rules is None:
         return []
-    level = rules.level(q.standing(tx.repo.conn, enrollment["id"]).tier)
+    level = rules.level(tx.repo.tier_standing(enrollment["id"]).tier)
     if level is None:
         return []
     points = rules_of.extra_points(earning.rate.exact(earning.eligible), level.multiplier)
@@ -47,7 +46,7 @@ def after_accrual(tx: Tx, enrollment: Mapping[Any, Any], program: Program, invoi
     if rules is None:
         return
     eid, customer_id = int(enrollment["id"]), str(enrollment["customer_id"])
-    before = q.standing(tx.repo.conn, eid)
+    before = tx.repo.tier_standing(eid)
     figure = _measure(tx, rules, eid, customer_id)(*rules_of.window(rules, day))
     after = rules_of.after_invoice(rules, before, figure, day)
     if after != before:
@@ -71,7 +70,7 @@ def _daily_program(tx: Tx, program: Program, rules: TierRules, day: dt.date,
                    within: Any) -> Counter[str]:
     done: Counter[str] = Counter()
     review_all = rules_of.reviewed_window(rules, day) is not None
-    rows = q.holders(tx.repo.conn, program.id, day, review_all, within)
+    rows = tx.repo.tier_holders(program.id, day, review_all, within)
     pairs = [(int(r["enrollment_id"]), str(r["customer_id"])) for r in rows]
     if pairs:
         _see_invoices(tx)
@@ -79,12 +78,12 @@ def _daily_program(tx: Tx, program: Program, rules: TierRules, day: dt.date,
 
     def figures(first: dt.date, last: dt.date) -> dict[int, Decimal]:
         if (first, last) not in known:  # one statement a window for the whole program
-            known[(first, last)] = q.qualifying(tx.repo.conn, rules.measure, pairs, first, last)
+            known[(first, last)] = tx.repo.tier_qualifying(rules.measure, pairs, first, last)
         return known[(first, last)]
 
     for row in rows:
         eid = int(row["enrollment_id"])
-        then = q.standing_of(row)
+        then = tx.repo.tier_standing_of(row)
         now = rules_of.on_day(rules, then, day, partial(_one_of, figures, eid))
         if now != then:
             done.update(_settle(tx, program, rules, row, day))
@@ -106,7 +105,7 @@ def _settle(tx: Tx, program: Program, rules: TierRules, row: Mapping[Any, Any],
     enrollment = tx.repo.enrollment(eid)
     if enrollment is None or enrollment["status"] != "open":
         return done
-    before = q.standing(tx.repo.conn, eid)
+    before = tx.repo.tier_standing(eid)
     measure = _measure(tx, rules, eid, customer_id)
     after = rules_of.on_day(rules, before, day, measure)
     if after == before:
@@ -116,7 +115,7 @@ def _settle(tx: Tx, program: Program, rules: TierRules, row: Mapping[Any, Any],
         _move(tx, enrollment, program, before, after, day, "review", figure, None)
         done["tiers_moved_down"] += 1
     else:
-        q.save_standing(tx.repo.conn, eid, customer_id, program.id, after)
+        tx.repo.save_tier_standing(eid, customer_id, program.id, after)
         done["tier_reviews_pending" if after.pending else "tier_reviews_cleared"] += 1
     return done
 
@@ -133,7 +132,7 @@ def _measure(tx: Tx, rules: TierRules, eid: int, customer_id: str) -> Any:
     _see_invoices(tx)
 
     def measure(first: dt.date, last: dt.date) -> Decimal:
-        return q.qualifying(tx.repo.conn, rules.measure, [(eid, customer_id)], first, last)[eid]
+        return tx.repo.tier_qualifying(rules.measure, [(eid, customer_id)], first, last)[eid]
 
     return measure
 
@@ -146,7 +145,7 @@ def _move(tx: Tx, enrollment: Mapping[Any, Any], program: Program, before: Stand
     rules = program.status_tiers
     assert rules is not None
     eid, customer_id = int(enrollment["id"]), str(enrollment["customer_id"])
-    q.save_standing(tx.repo.conn, eid, customer_id, program.id, after)
+    tx.repo.save_tier_standing(eid, customer_id, program.id, after)
     if after.tier == before.tier:
         return
     left, to = rules.level(before.tier), rules.level(after.tier)
@@ -157,7 +156,7 @@ def _move(tx: Tx, enrollment: Mapping[Any, Any], program: Program, before: Stand
     if group != current:
         tx.repo.set_price_group(customer_id, group)
     invoice = tx.repo.invoice_by_pk(invoice_id) if invoice_id is not None else None
-    q.record_change(tx.repo.conn, {
+    tx.repo.record_tier_change({
         "enrollment_id": eid, "customer_id": customer_id, "program_id": program.id,
         "date": day, "from_tier": before.tier, "to_tier": after.tier, "reason": reason,
         "qualifying": figure, "invoice_id": invoice_id, "recorded_at": tx.now})
@@ -175,7 +174,7 @@ def held(tx: Tx, enrollment_id: int | None, program: Program | None) -> str | No
     without tiers, at no statement's cost."""
     if enrollment_id is None or program is None or program.status_tiers is None:
         return None
-    level = program.status_tiers.level(q.standing(tx.repo.conn, enrollment_id).tier)
+    level = program.status_tiers.level(tx.repo.tier_standing(enrollment_id).tier)
     return level.name if level is not None else None  # a level removed since: none
 
 
@@ -183,7 +182,7 @@ def history(tx: Tx, customer_id: str) -> list[dict[str, Any]]:
     """The customer's moves between tiers, newest first (the console's customer page)."""
     return [{"date": r["date"], "program": r["program_id"], "from": r["from_tier"],
              "to": r["to_tier"], "reason": r["reason"], "qualifying": r["qualifying"]}
-            for r in q.changes_of(tx.repo.conn, customer_id)]
+            for r in tx.repo.tier_changes_of(customer_id)]
 
 
 def customers_per_tier(tx: Tx, program_id: str | None = None) -> list[dict[str, Any]]:
@@ -193,7 +192,7 @@ def customers_per_tier(tx: Tx, program_id: str | None = None) -> list[dict[str, 
     programs = tx.repo.programs()
     if program_id is not None and not any(p.id == program_id for p in programs):
         raise not_found("program", program_id)
-    held = {(p, tier): n for p, tier, n in q.count_by_tier(tx.repo.conn, program_id)}
+    held = {(p, tier): n for p, tier, n in tx.repo.tier_counts(program_id)}
     return [{"program": p.id, "tier": level.name, "threshold": level.threshold,
              "multiplier": level.multiplier, "customers": held.get((p.id, level.name), 0)}
             for p in programs if p.status_tiers is not None

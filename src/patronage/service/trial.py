@@ -13,9 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-
-from patronage.adapters.db import tables as t
 from patronage.core.errors import not_found
 from patronage.service import ledger
 from patronage.service.app import Patronage
@@ -57,10 +54,8 @@ def effects_of(app: Patronage, command: Callable[[Tx], Any], store: int,
         before = _snapshot(tx, store, external_id)
         answer = command(tx)
         effects = _compare(before, _snapshot(tx, store, external_id), answer)
-        led = t.ledger
-        effects.entries = [dict(e) for e in tx.repo.all(  # this customer's: others may post
-            select(led).where(led.c.id > before["last_entry"],
-                              led.c.customer_id == before["customer"]).order_by(led.c.id))]
+        effects.entries = [dict(e) for e in tx.repo.entries_after(  # this customer's only:
+            before["last_entry"], before["customer"])]  # others may post
         raise _Undo(effects)
 
     try:
@@ -81,15 +76,13 @@ def _snapshot(tx: Tx, store: int, external_id: str) -> dict[str, Any]:
         program = tx.repo.program(enrollment["program_id"]) if enrollment else None
         held = ledger.balance(tx, enrollment, program, tx.day)
         figures = {"available": held.available, "pending": held.pending}
-    aw = t.awards
     return {
         "invoice": {k: inv[k] for k in INVOICE_FIELDS},
         "balance": figures,
-        "last_entry": tx.repo.conn.execute(select(func.max(t.ledger.c.id))).scalar() or 0,
+        "last_entry": tx.repo.last_entry_id(),
         "memos": {m["id"]: dict(m) for m in tx.repo.memos(customer)} if customer else {},
         "coupons": {c["id"]: dict(c) for c in tx.repo.coupons(customer)} if customer else {},
-        "awards": {a["id"]: dict(a) for a in tx.repo.all(
-            select(aw).where(aw.c.customer_id == customer))} if customer else {},
+        "awards": {a["id"]: dict(a) for a in tx.repo.awards_of(customer)} if customer else {},
         "customer": customer,
     }
 

@@ -7,6 +7,7 @@ remaining) that are updated in the same statement batch as the entries they sum.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -111,7 +112,7 @@ class Books:
         ))
         return new_id(result)
 
-    def open_lot(self, enrollment: RowMapping, kind: str, invoice_id: int | None,
+    def open_lot(self, enrollment: Mapping[Any, Any], kind: str, invoice_id: int | None,
                  day: dt.date, available_on: dt.date, expires_on: dt.date | None, points: int,
                  at: dt.datetime, **refs: Any) -> tuple[int, int]:
         """A new lot holding `points` and the entry that put them there (A6, J3): the lot
@@ -158,7 +159,7 @@ class Books:
         )
         return {kind: int(total or 0) for kind, total in rows}
 
-    def entry(self, enrollment: RowMapping, day: dt.date, kind: str, points: int,
+    def entry(self, enrollment: Mapping[Any, Any], day: dt.date, kind: str, points: int,
               lot_id: int | None, at: dt.datetime, **refs: Any) -> None:
         """Append one ledger entry and move the cache it belongs to (lot or debt)."""
         if points == 0:
@@ -239,13 +240,39 @@ class Books:
         return rows[0] if rows else None
 
     def invoice_by_pk(self, pk: int) -> RowMapping | None:
+        written = self._written_invoices().get(pk)
+        if written is not None:  # as this unit of work wrote it: the row the database has
+            return written
         return self.one(select(t.invoices).where(t.invoices.c.id == pk))
 
     def insert_invoice(self, values: dict[str, Any]) -> int:
-        return new_id(self.conn.execute(insert(t.invoices).values(**values)))
+        row = self.conn.execute(insert(t.invoices).values(**values)
+                                .returning(*t.invoices.c)).mappings().one()
+        self._wrote_invoice(int(row["id"]), row)
+        return int(row["id"])
 
     def update_invoice(self, pk: int, **values: Any) -> None:
-        self.conn.execute(update(t.invoices).where(t.invoices.c.id == pk).values(**values))
+        row = self.conn.execute(update(t.invoices).where(t.invoices.c.id == pk).values(**values)
+                                .returning(*t.invoices.c)).mappings().first()
+        self._wrote_invoice(pk, row)
+
+    def _wrote_invoice(self, pk: int, row: RowMapping | None) -> None:
+        """Remember the row written, unless in a savepoint (which may yet roll back)."""
+        if row is None or self.conn.in_nested_transaction():
+            self._written_invoices().pop(pk, None)
+        else:
+            self._written_invoices()[pk] = row
+
+    def _written_invoices(self) -> dict[int, RowMapping]:
+        """The invoice rows this unit of work wrote, as the INSERT or UPDATE returned them
+        (every write to an invoice row goes through `insert_invoice` and `update_invoice`):
+        a command's answer reads its invoice without another statement. Rows this unit
+        of work wrote are locked until it ends, so nothing else can have changed them; a
+        row written in a savepoint is not remembered."""
+        known: dict[int, RowMapping] | None = self.__dict__.get("_invoices_written")
+        if known is None:
+            known = self.__dict__["_invoices_written"] = {}
+        return known
 
     def invoice_lines(self, pk: int) -> list[RowMapping]:
         return self.all(select(t.invoice_lines).where(t.invoice_lines.c.invoice_id == pk)
@@ -308,7 +335,7 @@ class Books:
     def memos_of_award(self, award_id: int) -> list[RowMapping]:
         return self.all(select(t.credit_memos).where(t.credit_memos.c.award_id == award_id))
 
-    def use_memo(self, memo: RowMapping, invoice_id: int | None, day: dt.date,
+    def use_memo(self, memo: Mapping[Any, Any], invoice_id: int | None, day: dt.date,
                  amount: Decimal, status: str | None = None) -> None:
         """Record a use (or a negative restore) and move the memo's remaining cache."""
         self.conn.execute(insert(t.credit_memo_uses).values(

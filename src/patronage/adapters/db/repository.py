@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from patronage.adapters.db import tables as t
 from patronage.adapters.db import tables_tiers as tt
 from patronage.adapters.db.books import Books, new_id
+from patronage.adapters.db.service_queries import ServiceQueries
 from patronage.adapters.db.tables_campaigns import campaigns as campaigns_table
 from patronage.core.programs import (
     Award,
@@ -39,9 +40,11 @@ REMINDER_DAYS = ("remind_points_expiring_days", "remind_credit_expiring_days")  
 # Programs by engine and `programs` row (see `Repository._program`).
 _PROGRAMS: weakref.WeakKeyDictionary[Engine, dict[str, Program]] = \
     weakref.WeakKeyDictionary()
+# Store ids seen to exist, by engine (see `Repository.store_exists`).
+_STORES: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
 
 
-class Repository(Books):
+class Repository(Books, ServiceQueries):
     """All reads and writes of one unit of work, on one connection."""
 
     def __init__(self, conn: Connection) -> None:
@@ -91,6 +94,18 @@ class Repository(Books):
 
     def store(self, store_id: int) -> RowMapping | None:
         return self.one(select(t.stores).where(t.stores.c.id == store_id))
+
+    def store_exists(self, store_id: int) -> bool:
+        """Whether the store is known: stores are added and renamed, never deleted, so a
+        store once seen is remembered per process and database (a POS document names its
+        store on every post)."""
+        known = _STORES.setdefault(self.conn.engine, set())
+        if store_id in known:
+            return True
+        if self.store(store_id) is None:
+            return False
+        known.add(store_id)
+        return True
 
     def lowest_active_store(self) -> int | None:
         return self.conn.execute(
