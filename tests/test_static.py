@@ -53,3 +53,20 @@ def test_service_modules_reach_storage_only_through_the_repository() -> None:
         f"new: {sorted(found - STORAGE_IMPORTS_LEFT)} (use tx.repo's methods, "
         f"adapters/db/service_queries.py); no longer: {sorted(STORAGE_IMPORTS_LEFT - found)} "
         "(take it off STORAGE_IMPORTS_LEFT)")
+
+
+def test_core_imports_only_the_standard_library_and_core() -> None:
+    """core/ holds the rules as pure functions: never the database, the web or the CLI
+    (docs/rules.md, "The layers")."""
+    core = ROOT / "src" / "patronage" / "core"
+    outside = []
+    for path in sorted(core.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                     else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and not name.startswith("patronage.core"):
+                    outside.append(f"{path.name}: {name}")
+    assert outside == []
