@@ -13,6 +13,7 @@ import pytest
 
 from patronage.service import messaging, reports
 from patronage.service.app import Patronage
+from patronage.service.uow import transaction
 
 from .mailserver import CLUB, SHOP
 
@@ -71,9 +72,9 @@ def letters(app: Patronage) -> list[dict[str, Any]]:
 def test_the_text_part_says_what_the_html_says_laid_out_alike(
         app: Patronage, letters: list[dict[str, Any]]) -> None:
     env = messaging.environment()
-    with app.engine.connect() as conn:
+    with transaction(app.engine, app.clock.now(), keep=False) as tx:
         for row in letters:
-            _, body, text = messaging.render(env, conn, row)
+            _, body, text = messaging.render(env, tx, row)
             seen = Visible()
             seen.feed(body)
             lines = text.splitlines()

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.all_tables import metadata
@@ -20,7 +20,7 @@ from patronage.adapters.db.engine import make_engine
 from patronage.adapters.db.tables_campaigns import campaigns as campaign_rows
 from patronage.core.earning import Extra, Rate
 from patronage.core.errors import PatronageError
-from patronage.service import campaigns, tiers
+from patronage.service import campaigns, check, tiers
 from patronage.service.app import Patronage
 from patronage.service.clock import FixedClock
 
@@ -101,6 +101,23 @@ def test_a_quote_reserves_nothing(app: Patronage) -> None:
     assert app.run(lambda tx: campaigns.get(tx, "double"))["given"] == 0
     assert app.post_invoice(sale("I1")).points == 20
     assert app.quote(sale("Q"))["points"] == 15
+
+
+def test_check_holds_given_against_the_extras_on_invoices(app: Patronage) -> None:
+    """`patronage check`: `given` is the sum of the campaign's extras frozen on invoices'
+    rates (a void gives nothing back, K6); a `given` changed by hand is a fault."""
+    shop(app)
+    make(app)
+    app.post_invoice(sale("I1"))
+    app.post_invoice(sale("I2", price="30.00"))
+    app.void_invoice({"invoice": "I1", "store": 1})
+    assert app.read(check.run).faults == []
+    assert app.run(lambda tx: campaigns.get(tx, "double"))["given"] == 40
+    with app.engine.begin() as conn:
+        conn.execute(update(campaign_rows).values(given=campaign_rows.c.given - 7))
+    found = [str(f) for f in app.read(check.run).faults]
+    assert found == [("campaign_given: campaign double of program club: given is 33, the "
+                      "extras it gave on invoices sum to 40")]
 
 
 def test_a_campaign_for_a_tier_sees_the_tier_extra(app: Patronage,

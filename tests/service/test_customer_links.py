@@ -117,7 +117,7 @@ def test_forged_altered_and_foreign_tokens_open_nothing(shop: Patronage,
     body, _, signature = token.partition(".")
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     key = shop.read(lambda tx: customer_links.signing_key(
-        tx.repo.conn, tx.now, customer_links.settings(), make=False))
+        tx, customer_links.settings(), make=False))
     assert key is not None
     as_c2 = rules.sign(key, rules.Claim(link.id, "C2", link.expires_at))  # the right key
     longer = rules.sign(key, rules.Claim(link.id, "C1", link.expires_at

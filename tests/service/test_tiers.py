@@ -212,3 +212,17 @@ def test_with_tiers_a_post_reads_and_writes_them(app: Patronage, clock: FixedClo
     assert app.balance("C1").tier == "gold"
     assert app.balances("C1")[0].tier == "gold"
     assert Decimal(rows(app, tt.tier_changes)[0]["qualifying"]) == Decimal("2505.00")
+
+
+def test_a_post_reads_the_tier_row_once(app: Patronage, clock: FixedClock) -> None:
+    """The extra (T3) and the move up after accrual (T4) share one read of the standing."""
+    shop(app)
+    clock.set(dt.date(2024, 2, 1))
+    app.post_invoice(sale("I0", "5.00", "2024-02-01"))
+    for ext, price in (("I1", "100.00"), ("I2", "2500.00")):  # no move; a move up
+        with statements(app) as seen:
+            app.post_invoice(sale(ext, price, "2024-02-01"))
+        reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")
+                 and "FROM customer_tiers" in s]
+        assert len(reads) == 1, reads
+    assert app.balance("C1").tier == "gold"

@@ -1,6 +1,7 @@
 """What the console's browser tests share beyond `test_browser.py`'s fixtures and
-conftest's `day`: a SQLite file made with the facade (a shop, users of each role) and
-logging a tab in."""
+conftest's `day`: the skip without Chromium, a SQLite file made with the facade (a shop,
+users of each role) or as an operator would (`cli_shop`, often of `BANK_SHOP`), logging a
+tab in, and `manager_day`, a module's `day` with the manager logged in."""
 
 from __future__ import annotations
 
@@ -8,12 +9,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from patronage.bootstrap import open_app
 from patronage.entrypoints.web import accounts
 from patronage.service.app import Patronage
 
 from .conftest import SHOP
-from .test_browser import PASSWORD, Day, cli
+from .test_browser import CHROMIUM, PASSWORD, Day, cli
+
+# Every browser test module's `pytestmark`.
+NEEDS_CHROMIUM = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                    reason="chromium is not installed (scripts/install-browser)")
+
+# A shop for `cli_shop`: one store and a points bank, a point a dollar worth a cent.
+BANK_SHOP = """
+shop:
+  name: Tire Town
+  stores: [{id: 1, name: Main}]
+programs:
+  - {id: bank, name: Reward Cents, kind: points_bank, status: open, effective: 2024-01-01,
+     point_value: "0.01", filters: [{name: all}],
+     multipliers: [{name: base, currency_per_point: "1.00"}]}
+"""
 
 
 def shop_file(folder: Path, fill: Callable[[Patronage], Any]) -> str:
@@ -54,3 +72,11 @@ def log_in(day: Day, name: str, target: str | None = None) -> None:
         page.wait_for_url(lambda url: "/login" not in url)
     else:
         page.wait_for_url(f"**{target}")
+
+
+@pytest.fixture(name="day")
+def manager_day(day: Day) -> Day:
+    """conftest's tab, the manager `maria` (`cli_shop`'s) logged in: a module that imports
+    this has it as its `day`."""
+    log_in(day, "maria")
+    return day

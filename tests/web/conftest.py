@@ -13,7 +13,7 @@ from patronage.entrypoints.web import accounts
 from patronage.service.app import Patronage
 
 from .helpers import Console, console_for
-from .test_browser import Day
+from .test_browser import Day, browser, server  # noqa: F401 - `day` uses them
 
 SHOP = {
     "name": "Tire Town",
@@ -45,7 +45,7 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def day(browser: Any, server: str) -> Iterator[Day]:
+def day(browser: Any, server: str) -> Iterator[Day]:  # noqa: F811 - the imported fixtures
     """A Chromium tab on the module's real server (`browser` and `server` from
     test_browser.py, on the module's own `database`): no console error, no 404 nor 5xx
     allowed."""

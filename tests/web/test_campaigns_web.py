@@ -7,50 +7,26 @@ test-output/screenshots/ (campaigns-*.png)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from patronage.bootstrap import open_app
 
-from .browsing import cli_shop, log_in
-from .test_browser import (  # noqa: F401 - fixtures used by name
-    CHROMIUM,
-    Day,
-    browser,
-    server,
-)
+from .browsing import BANK_SHOP, NEEDS_CHROMIUM, cli_shop, manager_day  # noqa: F401 - manager_day: `day`
+from .test_browser import Day
 
-SHOP_FILE = """
-shop:
-  name: Tire Town
-  stores: [{id: 1, name: Main}]
-programs:
-  - {id: bank, name: Reward Cents, kind: points_bank, status: open, effective: 2024-01-01,
-     point_value: "0.01", filters: [{name: all}],
-     multipliers: [{name: base, currency_per_point: "1.00"}]}
-"""
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="chromium is not installed (scripts/install-browser)")
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file: the points bank, a customer in it, and a manager."""
-    url = cli_shop(tmp_path_factory.mktemp("campaigns"), SHOP_FILE)
+    url = cli_shop(tmp_path_factory.mktemp("campaigns"), BANK_SHOP)
     app = open_app(url)
     app.put_customer({"id": "C1", "name": "Ann Lee"})
     app.enroll({"customer": "C1", "program": "bank"})
     app.engine.dispose()
     return url
-
-
-@pytest.fixture
-def day(day: Day) -> Day:
-    """conftest's tab, the manager logged in."""
-    log_in(day, "maria")
-    return day
 
 
 def test_make_earn_and_stop_a_campaign(day: Day, database: str) -> None:

@@ -8,17 +8,10 @@ test-output/screenshots/ (contact-*.png)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from .browsing import cli_shop, log_in
-from .test_browser import (  # noqa: F401 - fixtures used by name
-    CHROMIUM,
-    Day,
-    browser,
-    server,
-)
+from .browsing import NEEDS_CHROMIUM, cli_shop, manager_day  # noqa: F401 - manager_day: `day`
+from .test_browser import Day
 
 SHOP_FILE = """
 shop:
@@ -37,8 +30,7 @@ COMMENTS = "Spring launch.\nAsk Maria before changing the level."
 ADDRESS = {"phone": "+1 555 010 2030", "address_line1": "12 Elm Street", "address_line2": "Apt 4",
            "city": "Springfield", "region": "IL", "postal_code": "62704", "country": "USA"}
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="chromium is not installed (scripts/install-browser)")
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +39,6 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     enrolled in it (letters to print: neither has an email) and a manager."""
     return cli_shop(tmp_path_factory.mktemp("contact"), SHOP_FILE,
                     ("enroll", "C1", "club"), ("enroll", "C2", "club"))
-
-
-@pytest.fixture
-def day(day: Day) -> Day:
-    """conftest's tab, the manager logged in."""
-    log_in(day, "maria")
-    return day
 
 
 def test_program_comments_and_whiteboards_in_the_form(day: Day) -> None:

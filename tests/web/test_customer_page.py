@@ -135,7 +135,7 @@ def test_expired_and_forged_links_show_the_same_plain_page(database: str, manage
             made = tx.repo.conn.execute(insert(customer_links).values(
                 customer_id="C2", created_at=past, expires_at=past + dt.timedelta(days=90),
                 created_by="test")).inserted_primary_key[0]
-            key = signing_key(tx.repo.conn, tx.now, settings())
+            key = signing_key(tx, settings())
             return rules.sign(key, rules.Claim(made, "C2", past + dt.timedelta(days=90)))
 
         expired = app.run(expired_link)

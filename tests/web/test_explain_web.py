@@ -4,20 +4,12 @@ test-output/screenshots/."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .browsing import cli_shop
-from .test_browser import (  # noqa: F401 - fixtures used by name
-    CHROMIUM,
-    PASSWORD,
-    SHOTS,
-    Day,
-    browser,
-    server,
-)
+from .browsing import NEEDS_CHROMIUM, cli_shop
+from .test_browser import PASSWORD, SHOTS, Day
 
 SHOP_FILE = """
 shop:
@@ -67,8 +59,7 @@ timeline:
         I-2: {points: 0}
 """
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="chromium is not installed (scripts/install-browser)")
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")

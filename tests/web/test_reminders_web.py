@@ -8,33 +8,18 @@ test-output/screenshots/ (reminders-*.png)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from .browsing import cli_shop, log_in
-from .test_browser import (  # noqa: F401 - fixtures used by name
-    CHROMIUM,
-    Day,
-    browser,
-    server,
-)
+from .browsing import BANK_SHOP, NEEDS_CHROMIUM, cli_shop, manager_day  # noqa: F401 - manager_day: `day`
+from .test_browser import Day
 
-SHOP_FILE = """
-shop:
-  name: Tire Town
-  stores: [{id: 1, name: Main}]
-programs:
-  - {id: bank, name: Reward Cents, kind: points_bank, status: open, effective: 2024-01-01,
-     point_value: "0.01", filters: [{name: all}],
-     multipliers: [{name: base, currency_per_point: "1.00"}]}
-customers:
+SHOP_FILE = BANK_SHOP + """customers:
   - {id: C1, name: Ann Lee, email: ann@example.com}
 """
 EXPIRES = dt.date.today() + dt.timedelta(days=5)  # the server's clock is the real one
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="chromium is not installed (scripts/install-browser)")
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +29,6 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return cli_shop(tmp_path_factory.mktemp("reminders"), SHOP_FILE, ("enroll", "C1", "bank"),
                     ("adjust", "C1", "--points", "300", "--expires", EXPIRES.isoformat(),
                      "--reason", "opening balance"))
-
-
-@pytest.fixture
-def day(day: Day) -> Day:
-    """conftest's tab, the manager logged in."""
-    log_in(day, "maria")
-    return day
 
 
 def test_reminder_days_and_the_give_back_option_on_the_program_form(day: Day) -> None:

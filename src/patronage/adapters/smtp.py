@@ -34,6 +34,11 @@ class SmtpSettings(BaseSettings):
     def configured(self) -> bool:
         return bool(self.host)
 
+    def mailer(self) -> SmtpMailer:
+        """A mailer for these settings, not connected yet (how service/messaging.py, which
+        knows only service/ports.py's `MailSettings`, gets one)."""
+        return SmtpMailer(self)
+
 
 class SmtpMailer:
     """One connection to the server for a batch of messages: `with SmtpMailer(s) as m:`."""

@@ -97,3 +97,43 @@ def spread_credit(remaining: list[Decimal], amount: Decimal) -> list[Decimal]:
         out.append(use)
         left -= use
     return out
+
+
+# --- C4: two redemptions at the same moment ---------------------------------------------------
+# The lock is the adapters' (adapters/db/engine.py: SQLite writers begin IMMEDIATE, PostgreSQL
+# ones lock the customer's row, `service/invoices.py` `validate_refs`); what is decided here is
+# only whether what a redemption asks is still there once the caller holds it.
+
+ASKED = {  # what a cashier may redeem: how the refusal names it, and its field
+    "rewards": ("rewards {} are", FIELD),
+    "credit": ("credit {} is", "redeem.credit_memos"),
+}
+
+
+def check_still_there(what: str, asked: Decimal, most: Decimal) -> None:
+    """C4: after the customer's lock, is what is asked still there: `asked` of `what`
+    ("rewards": C2's points, "credit": C3's memos) against `most`, what the customer's
+    points or open memos allow on this invoice as read *after* the lock. Asking more is
+    refused with `above_maximum`, and nothing is spent.
+
+    The caller must hold the customer's lock (taken in the adapters, before anything about
+    the customer is read): a redemption that committed first has then already taken its
+    points or credit out of `most`, so two never spend the same."""
+    if asked > most:
+        said, field = ASKED[what]
+        raise PatronageError("above_maximum",
+                             f"{said.format(fmt(asked))} above the maximum {fmt(most)}",
+                             [Problem(field, f"at most {fmt(most)}")])
+
+
+def still_open(status: str, expires_on: dt.date | None, day: dt.date,
+               remaining: Decimal | None = None) -> bool:
+    """C4 with W4/C3: whether a coupon or credit memo may still be spent on `day`: open
+    (one another redemption used is no longer), not expired, and for a memo (`remaining`)
+    still holding something.
+
+    The caller must hold the customer's lock and have read the coupon or memo after
+    taking it, so a redemption that committed first is seen."""
+    if status != "open" or (remaining is not None and remaining <= 0):
+        return False
+    return expires_on is None or day < expires_on

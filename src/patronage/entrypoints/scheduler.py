@@ -105,7 +105,7 @@ def jobs_for(app: Patronage, settings: ApiSettings, names: tuple[str, ...] = ALL
         return app.run_maintenance(body).data
 
     def outbox(_: Any) -> dict[str, Any]:
-        return messaging.send_outbox(app.engine, now=app.clock.now())
+        return messaging.send_outbox(app.engine, SmtpSettings(), now=app.clock.now())
 
     def deliverer() -> Job:
         sender = HttpSender(s.webhook_timeout_seconds)  # one client: connections are reused

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from patronage.adapters.db.engine import READ_ONLY
 from patronage.adapters.db.repository import Repository
+from patronage.adapters.smtp import SmtpSettings
 from patronage.service import (
     adjustments,
     awards_manual,
@@ -166,7 +167,8 @@ class Patronage:
             data = maintenance.run(tx, _plain(body) or {})
         # M1's last step, after commit: the sender's own writes must not wait on the run's.
         if self.send_mail:
-            data["mail"] = messaging.send_outbox(self.engine, now=self.clock.now())
+            data["mail"] = messaging.send_outbox(self.engine, SmtpSettings(),
+                                                  now=self.clock.now())
         return Outcome(f"maintenance ran {data['days']} day(s) to {data['to']}", data)
 
     def preview_awards(self, body: Any) -> list[dict[str, Any]]:

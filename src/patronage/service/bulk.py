@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection
 from patronage.adapters.db import tables as t
 from patronage.adapters.db.bulk import MISSING, BulkRepository, SlowPath
 from patronage.adapters.db.repository import Repository
+from patronage.core.adjustment_files import FileRow, Refusal, adjust_file
 from patronage.core.errors import PatronageError
 from patronage.service import adjustments, enrollment, invoices, maintenance, setup
 from patronage.service.app import Patronage
@@ -385,8 +386,9 @@ class _NothingKept(Exception):
 def apply_adjustments(app: Patronage, docs: Iterable[Doc], day: dt.date | None = None,
                       keep: bool = True,
                       answers: list[tuple[int, dict[str, Any]]] | None = None) -> Result:
-    """`patronage adjust --file`: every adjustment of the file in one transaction, kept
-    only when none is refused (docs/decisions.md, "Bulk files"). Each row is tried in a
+    """`patronage adjust --file` (J5, decided row by row in core/adjustment_files.py):
+    every adjustment of the file in one transaction, kept only when none is refused
+    (docs/decisions.md, "Bulk files"). Each row is tried in a
     savepoint, so every refusal of the file is reported at once, with its line; `day` is
     the date of rows that name none. A known id is a repeat (C5), so the file can be run
     again. `keep=False` tries the file and keeps nothing (the console's preview);
@@ -396,24 +398,22 @@ def apply_adjustments(app: Patronage, docs: Iterable[Doc], day: dt.date | None =
     docs = list(docs)  # all read (a row that cannot be read is refused) before any is tried
 
     def apply(tx: Tx) -> None:
-        for doc in docs:
-            result.documents += 1
-            result.rows += doc.rows
-            if doc.error is not None or doc.body is None:
-                result.errors.append(doc.error or RowError(doc.line, "invalid", "unreadable"))
-                continue
-            body = doc.body if day is None or "date" in doc.body else {**doc.body, "date": day}
-            try:
-                with tx.repo.conn.begin_nested():
-                    out = adjustments.adjust(tx, body)
-            except PatronageError as err:
-                result.errors.append(RowError(doc.line, err.code, err.message))
-                continue
-            result.repeated += bool(out.get("repeated"))
-            result.done += not out.get("repeated")
-            if answers is not None:
-                answers.append((doc.line, out))
-        if result.errors or not keep:
+        def one(body: dict[str, Any]) -> dict[str, Any]:
+            with tx.repo.conn.begin_nested():  # a refused row undoes itself
+                return adjustments.adjust(tx, body)
+
+        result.documents += len(docs)
+        result.rows += sum(doc.rows for doc in docs)
+        rows = [FileRow(doc.line, doc.body, None if doc.error is None else
+                        Refusal(doc.error.line, doc.error.code, doc.error.message))
+                for doc in docs]
+        outcome = adjust_file(rows, day, one)  # J5: core/adjustment_files.py
+        result.errors.extend(RowError(r.line, r.code, r.message) for r in outcome.refused)
+        result.repeated += outcome.repeated
+        result.done += outcome.done
+        if answers is not None:
+            answers.extend((a.line, a.answer) for a in outcome.applied)
+        if not outcome.kept(keep):
             raise _NothingKept
 
     try:

@@ -23,17 +23,11 @@ from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import and_, insert, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
 
-from patronage.adapters.db.tables import customers
-from patronage.adapters.db.tables_links import customer_link_keys as keys
-from patronage.adapters.db.tables_links import customer_links as links
 from patronage.core import links as rules
 from patronage.core.errors import PatronageError, Problem, invalid, not_found
 from patronage.service.enrollment import need_customer
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 
 log = logging.getLogger("patronage.links")
@@ -75,22 +69,16 @@ def url_of(base: str, token: str) -> str:
 
 
 # --- the key -----------------------------------------------------------------------------
-def signing_key(conn: Connection, now: dt.datetime, config: LinkSettings,
-                make: bool = True) -> bytes | None:
+def signing_key(tx: Tx, config: LinkSettings, make: bool = True) -> bytes | None:
     """The key links are signed with: PATRONAGE_SECRET_KEY, else the database's, made now
     when there is none and `make` (a reader never makes one: no key, no link yet)."""
     if config.secret_key is not None:
         return config.secret_key.get_secret_value().encode()
-    found = conn.execute(select(keys.c.secret).where(keys.c.id == 1)).scalar()
-    if found is None and make:
-        made = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(keys).values(id=1, secret=made, created_at=now))
-            found = made
-        except IntegrityError:  # another process made it at the same moment: use theirs
-            found = conn.execute(select(keys.c.secret).where(keys.c.id == 1)).scalar()
-    return None if found is None else str(found).encode()
+    found = tx.repo.link_key()
+    if found is None and make:  # another process may make one at the same moment: theirs
+        found = tx.repo.keep_link_key(
+            base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(), tx.now)
+    return None if found is None else found.encode()
 
 
 # --- links -------------------------------------------------------------------------------
@@ -123,15 +111,9 @@ def _link(r: Any, key: bytes | None, now: dt.datetime) -> Link:
                 r["created_by"], status, token)
 
 
-def _insert(conn: Connection, customer_id: str, now: dt.datetime, days: int,
-            by: str | None) -> Any:
-    result = conn.execute(insert(links).values(
-        customer_id=customer_id, created_at=now, expires_at=rules.expiry(now, days),
-        revoked_at=None, created_by=(by or None) and by[:100]))
-    key = result.inserted_primary_key
-    if key is None:
-        raise RuntimeError("the database returned no primary key")
-    return conn.execute(select(links).where(links.c.id == key[0])).mappings().one()
+def _insert(tx: Tx, customer_id: str, days: int, by: str | None) -> Row:
+    return tx.repo.add_link(customer_id, tx.now, rules.expiry(tx.now, days),
+                            (by or None) and by[:100])
 
 
 def create(tx: Tx, customer_id: str, days: Any = None, by: str | None = None) -> Link:
@@ -142,50 +124,40 @@ def create(tx: Tx, customer_id: str, days: Any = None, by: str | None = None) ->
     problem = rules.days_problem(length)
     if problem:
         raise invalid("days", problem)
-    row = _insert(tx.repo.conn, customer_id, tx.now, length, by)
-    return _link(row, signing_key(tx.repo.conn, tx.now, config), tx.now)
+    row = _insert(tx, customer_id, length, by)
+    return _link(row, signing_key(tx, config), tx.now)
 
 
 def listing(tx: Tx, customer_id: str) -> list[Link]:
     """P3: every link the customer has had, newest first (revoked and expired ones too)."""
     need_customer(tx, customer_id)
-    key = signing_key(tx.repo.conn, tx.now, settings(), make=False)
-    rows = tx.repo.all(select(links).where(links.c.customer_id == customer_id)
-                       .order_by(links.c.id.desc()))
-    return [_link(r, key, tx.now) for r in rows]
+    key = signing_key(tx, settings(), make=False)
+    return [_link(r, key, tx.now) for r in tx.repo.links_of(customer_id)]
 
 
 def revoke(tx: Tx, customer_id: str, link_id: int) -> Link:
     """P3: the link stops working now; revoking it again changes nothing."""
     need_customer(tx, customer_id)
-    where = and_(links.c.id == link_id, links.c.customer_id == customer_id)
-    if tx.repo.one(select(links.c.id).where(where)) is None:
+    if not tx.repo.has_link(customer_id, link_id):
         raise not_found("link", link_id, "link")
-    tx.repo.conn.execute(update(links).where(and_(where, links.c.revoked_at.is_(None)))
-                         .values(revoked_at=tx.now))
-    row = tx.repo.one(select(links).where(where))
+    tx.repo.revoke_link(customer_id, link_id, tx.now)
+    row = tx.repo.link_of(customer_id, link_id)
     return _link(row, None, tx.now)
 
 
 def revoke_all(tx: Tx, customer_id: str) -> int:
     """P3: every link of the customer not revoked yet stops working now; how many."""
     need_customer(tx, customer_id)
-    done = tx.repo.conn.execute(update(links).where(and_(
-        links.c.customer_id == customer_id, links.c.revoked_at.is_(None)))
-        .values(revoked_at=tx.now))
-    return int(done.rowcount or 0)
+    return tx.repo.revoke_links(customer_id, tx.now)
 
 
 # --- letters and receipts (P4) -------------------------------------------------------------
-def _document_token(conn: Connection, customer_id: str, now: dt.datetime,
-                    config: LinkSettings) -> str:
-    rows = [_row(r) for r in conn.execute(select(links).where(and_(
-        links.c.customer_id == customer_id, links.c.created_by == DOCUMENTS,
-        links.c.revoked_at.is_(None)))).mappings()]
-    chosen = rules.document_link(rows, DOCUMENTS, now)
+def _document_token(tx: Tx, customer_id: str, config: LinkSettings) -> str:
+    rows = [_row(r) for r in tx.repo.live_links_by(customer_id, DOCUMENTS)]
+    chosen = rules.document_link(rows, DOCUMENTS, tx.now)
     if chosen is None:
-        chosen = _row(_insert(conn, customer_id, now, config.customer_link_days, DOCUMENTS))
-    key = signing_key(conn, now, config)
+        chosen = _row(_insert(tx, customer_id, config.customer_link_days, DOCUMENTS))
+    key = signing_key(tx, config)
     if key is None:  # pragma: no cover - signing_key makes one
         raise RuntimeError("no link key")
     return rules.sign(key, rules.Claim(chosen.id, chosen.customer_id, chosen.expires_at))
@@ -197,19 +169,19 @@ def receipt_link(tx: Tx, customer_id: str | None) -> str | None:
     config = settings()
     if not customer_id or not config.public_url:
         return None
-    return url_of(config.public_url, _document_token(tx.repo.conn, customer_id, tx.now, config))
+    return url_of(config.public_url, _document_token(tx, customer_id, config))
 
 
-def letter_link(conn: Connection, message: dict[str, Any]) -> str | None:
+def letter_link(tx: Tx, message: dict[str, Any]) -> str | None:
     """P4: the link an outbox message carries when it is addressed to its customer (a
     letter, or an email to the customer's own address; not a notice to employees),
     reckoned from the message's day; None without PATRONAGE_PUBLIC_URL.
 
-    Messages are rendered on a connection whose work is thrown away (a send pass, a print
-    preview read from a replica), so the link is found or made in a transaction of its
-    own, begun before `conn` takes SQLite's write lock. When that cannot be (an in-memory
-    database, whose one connection is busy; a read-only replica), the message goes
-    without a link and the log says why."""
+    Messages are rendered in a unit of work whose work is thrown away (a send pass, a
+    print preview read from a replica), so the link is found or made in a unit of work of
+    its own (`tx.repo.apart`), begun before `tx` takes SQLite's write lock. When that
+    cannot be (an in-memory database, whose one connection is busy; a read-only replica),
+    the message goes without a link and the log says why."""
     customer_id = (message.get("payload") or {}).get("customer")
     day = message.get("created_on")
     try:
@@ -219,26 +191,23 @@ def letter_link(conn: Connection, message: dict[str, Any]) -> str | None:
         return None
     if not customer_id or not config.public_url or not isinstance(day, dt.date):
         return None
-    engine = conn.engine
-    if conn.in_transaction() and isinstance(engine.pool, StaticPool):
-        log.warning("link_unavailable: no link on message %s: the database has one "
-                    "connection and it is busy", message.get("id"))
-        return None
     now = dt.datetime.combine(day, dt.time())
-    try:
-        with engine.begin() as own:
-            if not _to_customer(own, str(customer_id), message):
-                return None
-            token = _document_token(own, str(customer_id), now, config)
-    except SQLAlchemyError as err:
-        log.warning("link_unavailable: no link on message %s: %s", message.get("id"), err)
-        return None
-    return url_of(config.public_url, token)
+
+    def token(repo: Any) -> str | None:
+        own = Tx(repo, day, now)
+        if not _to_customer(own, str(customer_id), message):
+            return None
+        return _document_token(own, str(customer_id), config)
+
+    found, why = tx.repo.apart(token)
+    if why is not None:
+        log.warning("link_unavailable: no link on message %s: %s", message.get("id"), why)
+    return None if found is None else url_of(config.public_url, found)
 
 
-def _to_customer(conn: Connection, customer_id: str, message: dict[str, Any]) -> bool:
+def _to_customer(tx: Tx, customer_id: str, message: dict[str, Any]) -> bool:
     if message.get("channel") == "letter":
         return True
-    email = conn.execute(select(customers.c.email).where(customers.c.id == customer_id)).scalar()
+    email = tx.repo.customer_email(customer_id)
     recipient = str(message.get("recipient") or "").strip().lower()
     return bool(email) and recipient == str(email).strip().lower()

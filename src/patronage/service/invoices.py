@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from patronage.core import journal
+from patronage.core import journal, quoting
 from patronage.core.awards import checks_at_accrual
 from patronage.core.documents import is_repeat
 from patronage.core.earning import (
@@ -28,17 +28,19 @@ from patronage.core.earning import eligible_amount as eligible_of
 from patronage.core.entries import EntryKind
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.core.explain import accrual
-from patronage.core.money import CENT, ZERO, fmt, share
+from patronage.core.money import CENT, ZERO, fmt
 from patronage.core.programs import Program
 from patronage.core.redeeming import (
     RedeemRules,
+    check_still_there,
     credit_maximum,
     memo_order,
     redeemable_points,
     refusal,
-    share_cap,
     spread_credit,
+    still_open,
 )
+from patronage.core.returns import SoldLine
 from patronage.service import awards, bonuses, explaining, ledger, memberships
 from patronage.service.dates_window import check_date
 from patronage.service.inputs import ConvertIn, InvoiceIn, PaymentIn, body_hash, parse
@@ -85,8 +87,8 @@ class Checkout:
 
 
 def open_memos(tx: Tx, customer_id: str, day: dt.date) -> list[Row]:
-    memos = [m for m in tx.repo.memos(customer_id) if m["status"] == "open" and m["remaining"] > 0
-             and (m["expires_on"] is None or day < m["expires_on"])]
+    memos = [m for m in tx.repo.memos(customer_id)  # C4: read after the customer's lock
+             if still_open(m["status"], m["expires_on"], day, m["remaining"])]
     return sorted(memos, key=lambda m: memo_order(m["expires_on"], m["issued_on"], m["id"]))
 
 
@@ -105,8 +107,8 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
     gift = sum((x.amount for x in lines if x.item_type == "gift_card"), ZERO)
     if b.type not in NOT_SELLING:
         left = co.subtotal
-        for c in tx.repo.coupons(b.customer):
-            if c["status"] == "open" and (c["expires_on"] is None or day < c["expires_on"]):
+        for c in tx.repo.open_coupons(b.customer):
+            if still_open(c["status"], c["expires_on"], day):  # C4: not one used meanwhile
                 use = min(c["amount"], left)
                 co.coupons.append((c, use))
                 left -= use
@@ -124,10 +126,7 @@ def plan_checkout(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line],
     co.credit_max = credit_maximum(sum((m["remaining"] for m in memos), ZERO), owed)  # C3
     if asked_credit is not None:
         amount = co.credit_max if asked_credit == "all" else asked_credit
-        if amount > co.credit_max:
-            raise PatronageError("above_maximum",
-                                 f"credit {fmt(amount)} is above the maximum {fmt(co.credit_max)}",
-                                 [Problem("redeem.credit_memos", f"at most {fmt(co.credit_max)}")])
+        check_still_there("credit", amount, co.credit_max)  # C4
         co.credit = amount
         uses = spread_credit([m["remaining"] for m in memos], amount)
         co.memos = [(m, use) for m, use in zip(memos, uses, strict=True) if use > 0]
@@ -190,10 +189,7 @@ def _plan_rewards(tx: Tx, co: Checkout, b: InvoiceIn, day: dt.date, gift: Decima
     refused = refusal(int(whole), amount, points, base, rules)
     if refused is not None:
         raise refused
-    if amount > co.rewards_max:
-        raise PatronageError("above_maximum",
-                             f"rewards {fmt(amount)} are above the maximum {fmt(co.rewards_max)}",
-                             [Problem("redeem.rewards", f"at most {fmt(co.rewards_max)}")])
+    check_still_there("rewards", amount, co.rewards_max)  # C4
     co.rewards, co.reward_points = amount, int(whole)
 
 
@@ -203,24 +199,22 @@ def redeem_rules(program: Program) -> RedeemRules:
 
 
 def redeem_limits(co: Checkout) -> dict[str, Any] | None:
-    """C1 with R6-R8: each limit of the redemption and what it allows on this cart."""
-    rules, program = co.redeem_rules, co.program
-    if rules is None or program is None or not program.point_value:
-        return None
-    return {"min_points": rules.min_points, "step_points": rules.step_points,
-            "max_share_percent": rules.max_share_percent,
-            "max_amount": share_cap(co.rewards_base, rules.max_share_percent),
-            "max_points": int(co.rewards_max / program.point_value)}
+    """C1 with R6-R8: each limit of the redemption and what it allows on this cart
+    (core/quoting.py `redeem_limits`)."""
+    return quoting.redeem_limits(co.redeem_rules, co.rewards_base, co.rewards_max,
+                                 co.program.point_value if co.program else None)
 
 
-def validate_refs(tx: Tx, store: int, customer: str | None) -> Row | None:
+def validate_refs(tx: Tx, store: int, customer: str | None, lock: bool = True) -> Row | None:
     """The store must exist; the customer too, whose row is locked (on PostgreSQL) before
-    anything about them is read. Returns the customer's row, None for a walk-in sale."""
+    anything about them is read (not for a quote, `lock=False`: it decides nothing, is
+    rolled back, and need not wait for a post of the same customer). Returns the
+    customer's row, None for a walk-in sale."""
     if not tx.repo.store_exists(store):
         raise not_found("store", store, "store")
     if customer is None:
         return None
-    row = tx.repo.customer(customer, lock=True)
+    row = tx.repo.customer(customer, lock=lock)
     if row is None:
         raise not_found("customer", customer, "customer")
     return row
@@ -379,16 +373,12 @@ def _spend(tx: Tx, co: Checkout, pk: int, b: InvoiceIn, day: dt.date) -> None:
 
 
 def remaining_amounts(lines: Rows) -> list[tuple[Decimal, bool]]:
-    """Each line's amount less what was returned (`money.prorate`'s share, so kept plus
-    returned is the line's amount), with its eligibility."""
-    out = []
-    for x in lines:
-        returned = x["returned_qty"]
-        amount = x["amount"]  # in cents already: nothing returned, nothing to prorate
-        if returned:
-            amount -= share(amount, returned, x["qty"])
-        out.append((amount, bool(x["eligible"])))
-    return out
+    """Each line's amount less what was returned (R1: core/returns.py `SoldLine.kept`), with
+    its eligibility."""
+    sold = (SoldLine(line_no=x["line_no"], sku=x["sku"], qty=x["qty"],
+                     returned_qty=x["returned_qty"], amount=x["amount"],
+                     eligible=bool(x["eligible"])) for x in lines)
+    return [(line.kept, line.eligible) for line in sold]
 
 
 def earning_program(tx: Tx, inv: Row, day: dt.date) -> tuple[Row, Program] | None:
@@ -603,21 +593,17 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
     line (core/explain.py). The caller rolls back."""
     b: InvoiceIn = parse(InvoiceIn, body)
     day = b.date or tx.day
-    customer = validate_refs(tx, b.store, b.customer)
+    customer = validate_refs(tx, b.store, b.customer, lock=False)
     lines = [to_line(x) for x in b.lines]
     refuse_negative_lines(lines)
     co = plan_checkout(tx, b, day, lines)
     tenders = checkout_tenders(b, co)
-    paid = sum((a for _, a in tenders), ZERO)
-    due = accrual(co.program, paid, co.total, [t for t, _ in tenders])
+    due = accrual(co.program, quoting.paid_by(tenders), co.total, [t for t, _ in tenders])
     sale = Sale(date=day, type=b.type, store=b.store, job_type=b.job_type)
-    earnable, eligible, now = 0, ZERO, 0
-    earned: list[dict[str, Any]] | None = None
+    earned: quoting.Earned | list[quoting.Earned]
+    earned = quoting.Earned(co.program.id if co.program else None, 0, ZERO, due.now)
     if b.customer is not None and memberships.many(tx):  # E1 `many`: in each program
         earned = _quote_each(tx, b, day, lines, co, tenders, sale)
-        earnable = sum(e["points_earnable"] for e in earned)
-        eligible = earned[0]["eligible_amount"] if earned else ZERO
-        now = sum(e["points"] for e in earned)
     elif (b.customer is not None and co.program is not None and co.enrollment is not None
           and due.ever and earns_in(tx, co.enrollment, co.program, b.type, day, day, customer)):
         earns = [line_eligible(co.program, sale, x) for x in lines]
@@ -625,24 +611,19 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
         eligible = eligible_of(list(zip(amounts, earns, strict=True)), co.discount)
         earnable = earning_rate(tx, co.enrollment, co.program, sale, lines, amounts, earns,
                                 eligible, quote=True).points(eligible)
+        earned = quoting.Earned(co.program.id, earnable, eligible, due.now)
     bal = ledger.balance(tx, co.enrollment, co.program, day)
-    out = {
-        "points": (now if earned is not None else earnable if due.now else 0),
-        "points_earnable": earnable,
-        "eligible_amount": eligible,
-        "subtotal": co.subtotal, "tax": co.tax, "loyalty_discount": co.discount, "total": co.total,
-        "redeemed_rewards": co.rewards, "redeemed_points": co.reward_points,
-        "credit_applied": co.credit, "paid": paid, "amount_due": max(ZERO, co.total - paid),
-        "coupons": [{"id": c["id"], "amount": c["amount"], "applies": a} for c, a in co.coupons],
-        "rewards": {"available_points": bal.available, "available_value": bal.value or ZERO,
-                    "max": co.rewards_max},
-        "redeem_limits": redeem_limits(co),
-        "credit_memos": {"available": sum((m["remaining"] for m in co.open_memos), ZERO)
-                         if co.open_memos is not None else ZERO, "max": co.credit_max},
-        "program": co.program.id if co.program else None,
-    }
-    if earned is not None:
-        out["earned"] = earned
+    cart = quoting.Cart(
+        subtotal=co.subtotal, tax=co.tax, discount=co.discount, total=co.total,
+        tenders=tuple(tenders),
+        coupons=tuple(quoting.CouponUse(c["id"], c["amount"], a) for c, a in co.coupons),
+        rewards=co.rewards, reward_points=co.reward_points, rewards_max=co.rewards_max,
+        rewards_base=co.rewards_base, redeem_rules=co.redeem_rules,
+        point_value=co.program.point_value if co.program else None,
+        credit=co.credit, credit_max=co.credit_max,
+        memos=None if co.open_memos is None else tuple(m["remaining"] for m in co.open_memos),
+        program=co.program.id if co.program else None)
+    out = quoting.answer(cart, earned, quoting.Held(bal.available, bal.value or ZERO))
     if explain:
         out.update(explaining.explain_cart(tx, b.customer, co.enrollment, sale, lines,
                                            co.discount, due))
@@ -650,10 +631,10 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
 
 
 def _quote_each(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line], co: Checkout,
-                tenders: list[tuple[str, Decimal]], sale: Sale) -> list[dict[str, Any]]:
+                tenders: list[tuple[str, Decimal]], sale: Sale) -> list[quoting.Earned]:
     """C1 with E1 `many`: what the cart earns in each program it would earn in."""
     inv = {"customer_id": b.customer, "type": b.type, "date": day, "converted_on": None}
-    paid = sum((a for _, a in tenders), ZERO)
+    paid = quoting.paid_by(tenders)
     out = []
     amounts = [x.amount for x in lines]
     for enrollment, program in earning_programs(tx, inv, day):  # type: ignore[arg-type]
@@ -664,8 +645,7 @@ def _quote_each(tx: Tx, b: InvoiceIn, day: dt.date, lines: list[Line], co: Check
         eligible = eligible_of(list(zip(amounts, earns, strict=True)), co.discount)
         points = earning_rate(tx, enrollment, program, sale, lines, amounts, earns, eligible,
                               quote=True).points(eligible)
-        out.append({"program": program.id, "points": points if due.now else 0,
-                    "points_earnable": points, "eligible_amount": eligible})
+        out.append(quoting.Earned(program.id, points, eligible, due.now))
     return out
 
 

@@ -175,7 +175,7 @@ def expire_lot(tx: Tx, lot: Row, program: Program, day: dt.date) -> int:
 def available_points(tx: Tx, enrollment_id: int, day: dt.date) -> int:
     """L1/L5: the points of the lots as they are now that are available on `day`, plus the
     debt: one aggregate over the lots, whatever their number (L1's state, as `balance`)."""
-    return tx.repo.available_points(enrollment_id, day) + tx.repo.debt(enrollment_id)
+    return tx.repo.spendable_points(enrollment_id, day)
 
 
 def lots_by_state(tx: Tx, eid: int, last: dt.date | None, as_of: dt.date, debt: int,
@@ -209,14 +209,14 @@ def balance(tx: Tx, enrollment: Row | None, program: Program | None,
     if enrollment is None or program is None:
         return Balance(program=None, program_name=None, as_of=as_of)
     eid = enrollment["id"]
-    debt, cached = tx.repo.debt_and_totals(eid)
+    debt, cached, live = tx.repo.balance_figures(eid, as_of)  # one statement
     last = max((last_on for _, _, last_on in cached), default=None)
     by_state: dict[str, int] = {"pending": 0, "available": 0, "expired": 0}
     expiring: dict[dt.date, int] = {}
     if debt < 0 or (last is not None and last > as_of):  # rare: each lot, from the entries
         debt = lots_by_state(tx, eid, last, as_of, debt, by_state, expiring)
     else:  # the lot rows are the figures as of the day: one aggregate, whatever their number
-        for expires_on, pending, points in tx.repo.live_points(eid, as_of):
+        for expires_on, pending, points in live:
             if expires_on is not None and as_of >= expires_on:  # L1, as `core.lots.state`
                 by_state["expired"] += points
                 continue

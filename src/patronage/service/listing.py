@@ -2,16 +2,15 @@
 
 Each list answers `(items, next)`: at most `limit` items in a stable order and the key of
 the last one when more follow (None at the end). The caller turns keys into opaque
-cursors. Everything here reads only; nothing it does is kept.
+cursors. Everything here reads only; nothing it does is kept. The statements are
+`tx.repo`'s (adapters/db/read_pages.py); a list asks for one more than `limit` to know
+whether more follow.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, select
-
-from patronage.adapters.db import tables as t
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.service.app import Patronage
 from patronage.service.enrollment import need_customer
@@ -32,20 +31,8 @@ def customers(app: Patronage, limit: int, after: str | None = None, type: str | 
               status: str | None = None, q: str | None = None) -> Page:
     """Customers by id; `q` matches the start of the id, name or email (case as stored)."""
     def work(tx: Tx) -> Page:
-        c = t.customers
-        stmt = select(c.c.id, c.c.name, c.c.email, c.c.type, c.c.status, c.c.price_group)
-        if after is not None:
-            stmt = stmt.where(c.c.id > after)
-        if type is not None:
-            stmt = stmt.where(c.c.type == type)
-        if status is not None:
-            stmt = stmt.where(c.c.status == status)
-        if q:
-            like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            stmt = stmt.where(c.c.id.like(like, escape="\\") | c.c.name.like(like, escape="\\")
-                              | c.c.email.like(like, escape="\\"))
-        rows = [dict(r) for r in tx.repo.conn.execute(stmt.order_by(c.c.id).limit(limit + 1))
-                .mappings()]
+        rows = [dict(r) for r in tx.repo.customers_after(after, limit + 1, type=type,
+                                                         status=status, q=q)]
         return _page(rows, limit, "id")
 
     return app.read(work)
@@ -58,23 +45,9 @@ def ledger(app: Patronage, customer_id: str, limit: int, after: int | None = Non
     program, `not_enrolled` when the customer never was in it)."""
     def work(tx: Tx) -> Page:
         need_customer(tx, customer_id)
-        g, e, inv = t.ledger, t.enrollments, t.invoices
         if program is not None:
             _need_enrollment_in(tx, customer_id, program)
-        stmt = (
-            select(g.c.id, g.c.date, g.c.kind, g.c.points, g.c.lot_id.label("lot"),
-                   inv.c.external_id.label("invoice"), g.c.award_id.label("award"), g.c.ref,
-                   g.c.user, g.c.reason, g.c.recorded_at, e.c.program_id.label("program"))
-            .join(e, e.c.id == g.c.enrollment_id)
-            .outerjoin(inv, inv.c.id == g.c.invoice_id)
-            .where(g.c.customer_id == customer_id)
-        )
-        if after is not None:
-            stmt = stmt.where(g.c.id > after)
-        if program is not None:
-            stmt = stmt.where(e.c.program_id == program)
-        rows = [dict(r) for r in tx.repo.conn.execute(stmt.order_by(g.c.id).limit(limit + 1))
-                .mappings()]
+        rows = [dict(r) for r in tx.repo.ledger_after(customer_id, after, limit + 1, program)]
         return _page(rows, limit, "id")
 
     return app.read(work)
@@ -84,10 +57,7 @@ def _need_enrollment_in(tx: Tx, customer_id: str, program: str) -> None:
     """The ledger's `program` (E1): a program that exists and the customer was ever in."""
     if tx.repo.program(program) is None:
         raise not_found("program", program, "program")
-    e = t.enrollments
-    ever = tx.repo.one(select(e.c.id).where(and_(e.c.customer_id == customer_id,
-                                                 e.c.program_id == program)).limit(1))
-    if ever is None:
+    if not tx.repo.ever_enrolled(customer_id, program):
         raise PatronageError("not_enrolled",
                              f"customer {customer_id!r} was never enrolled in {program!r}",
                              [Problem("program", "not one of the customer's programs")])
@@ -96,11 +66,7 @@ def _need_enrollment_in(tx: Tx, customer_id: str, program: str) -> None:
 def credit_memos(app: Patronage, customer_id: str, limit: int, after: int | None = None) -> Page:
     def work(tx: Tx) -> Page:
         need_customer(tx, customer_id)
-        m = t.credit_memos
-        stmt = select(m).where(m.c.customer_id == customer_id)
-        if after is not None:
-            stmt = stmt.where(m.c.id > after)
-        rows = list(tx.repo.conn.execute(stmt.order_by(m.c.id).limit(limit + 1)).mappings())
+        rows = tx.repo.memos_after(customer_id, after, limit + 1)
         items, nxt = _page(rows, limit, "id")
         return [memo_view(r) for r in items], nxt
 
@@ -110,11 +76,7 @@ def credit_memos(app: Patronage, customer_id: str, limit: int, after: int | None
 def coupons(app: Patronage, customer_id: str, limit: int, after: int | None = None) -> Page:
     def work(tx: Tx) -> Page:
         need_customer(tx, customer_id)
-        c = t.coupons
-        stmt = select(c).where(c.c.customer_id == customer_id)
-        if after is not None:
-            stmt = stmt.where(c.c.id > after)
-        rows = list(tx.repo.conn.execute(stmt.order_by(c.c.id).limit(limit + 1)).mappings())
+        rows = tx.repo.coupons_after(customer_id, after, limit + 1)
         items, nxt = _page(rows, limit, "id")
         return [coupon_view(r) for r in items], nxt
 
@@ -124,13 +86,7 @@ def coupons(app: Patronage, customer_id: str, limit: int, after: int | None = No
 def maintenance_runs(app: Patronage, limit: int, after: int | None = None) -> Page:
     """Maintenance runs, newest first: who ran them, for which day and store, what they did."""
     def work(tx: Tx) -> Page:
-        r = t.maintenance_runs
-        stmt = select(r.c.id, r.c.for_date, r.c.user, r.c.store_id.label("store"),
-                      r.c.started_at, r.c.summary)
-        if after is not None:
-            stmt = stmt.where(r.c.id < after)
-        rows = [dict(x) for x in tx.repo.conn.execute(stmt.order_by(r.c.id.desc())
-                                                      .limit(limit + 1)).mappings()]
+        rows = [dict(x) for x in tx.repo.maintenance_runs_before(after, limit + 1)]
         return _page(rows, limit, "id")
 
     return app.read(work)
@@ -154,7 +110,7 @@ def shop(app: Patronage) -> dict[str, Any]:
     """The shop's settings and stores (defaults when the shop was never configured)."""
     def work(tx: Tx) -> dict[str, Any]:
         row = tx.repo.shop()
-        stores = tx.repo.all(select(t.stores).order_by(t.stores.c.id))
+        stores = tx.repo.stores_in_order()
         return {
             "name": row["name"] if row else "Shop",
             "currency": row["currency"] if row else "USD",
@@ -181,5 +137,4 @@ def customer_of_invoice(app: Patronage, invoice_id: str, store: int | None) -> s
 
 
 def customer_exists(app: Patronage, customer_id: str) -> bool:
-    return app.read(lambda tx: tx.repo.one(select(t.customers.c.id).where(
-        and_(t.customers.c.id == customer_id))) is not None)
+    return app.read(lambda tx: tx.repo.has_customer(customer_id))

@@ -25,18 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound, select_autoescape
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.engine import Connection, Engine
 
-from patronage.adapters.db import tables as t
-from patronage.adapters.db.repository import Repository
-from patronage.adapters.smtp import SmtpMailer, SmtpSettings
+from patronage.core import statements
 from patronage.core.customers import address_lines
 from patronage.core.money import fmt
 from patronage.service import customer_links, ledger, plaintext
 from patronage.service.clock import SystemClock
 from patronage.service.enrollment import need_program
-from patronage.service.uow import Tx
+from patronage.service.ports import Database, MailSettings
+from patronage.service.uow import Tx, transaction
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 DEFAULT_LETTER = "reward_letter"
@@ -77,11 +74,11 @@ def template_names() -> list[str]:
 
 
 # --- rendering ----------------------------------------------------------------------------------
-def context(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
+def context(tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
     """What a template sees: the message's payload plus the shop, customer and program."""
-    repo = Repository(conn)
+    repo = tx.repo
     payload = dict(row.get("payload") or {})
-    link = customer_links.letter_link(conn, row)  # before `conn` reads: see there
+    link = customer_links.letter_link(tx, row)  # before `tx` reads: see there
     customer = repo.customer(payload["customer"]) if payload.get("customer") else None
     program = repo.program(payload["program"]) if payload.get("program") else None
     shop = repo.shop()
@@ -97,15 +94,16 @@ def context(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render(env: Environment, conn: Connection, row: dict[str, Any],
+def render(env: Environment, tx: Tx, row: dict[str, Any],
            fragment: bool = False) -> tuple[str, str, str]:
-    """(subject, html, plain text) of one outbox row."""
+    """(subject, html, plain text) of one outbox row, read in `tx` (whose work is thrown
+    away: a send pass, a print preview)."""
     name = row.get("template") or DEFAULT_LETTER
     try:
         template = env.get_template(f"letters/{name}.html")
     except TemplateNotFound:
         template = env.get_template(f"letters/{DEFAULT_LETTER}.html")
-    ctx = context(conn, row) | {"fragment": fragment}
+    ctx = context(tx, row) | {"fragment": fragment}
     body = template.render(ctx)
     subject = row.get("subject") or str(getattr(template.make_module(ctx), "subject", "")) \
         or "A message from Patronage"
@@ -129,28 +127,19 @@ def email_of(subject: str, body: str, text: str, to: str, sender: str, msg_id: i
 
 
 # --- sending ------------------------------------------------------------------------------------
-def _due(now: dt.datetime) -> Any:
-    o = t.outbox
-    return and_(o.c.status == "queued", o.c.channel.in_(("email", "letter")),
-                o.c.recipient.is_not(None), o.c.recipient != "",
-                or_(o.c.next_attempt_at.is_(None), o.c.next_attempt_at <= now))
-
-
-def send_outbox(engine: Engine, settings: SmtpSettings | None = None,
-                now: dt.datetime | None = None, limit: int = 500,
-                templates_dir: str | Path | None = None) -> dict[str, Any]:
-    """One pass over the outbox (M1's last step, `patronage outbox send`).
+def send_outbox(engine: Database, settings: MailSettings, now: dt.datetime | None = None,
+                limit: int = 500, templates_dir: str | Path | None = None) -> dict[str, Any]:
+    """One pass over the outbox (M1's last step, `patronage outbox send`), through the mail
+    server of `settings` (the entry point's: adapters/smtp.py's `SmtpSettings`).
 
     Returns counts: `sent`, `failed` (refused or not taken; they stay queued), `due` (what
-    the pass found). Without an SMTP host nothing is sent and `skipped` says why.
+    the pass found). Without an SMTP host nothing is sent and `skipped` says why. Each step
+    is a transaction of its own (service/uow.py `transaction`): a message is sent outside
+    any, between its claim and its record.
     """
-    settings = settings or SmtpSettings()
     now = now or SystemClock().now()
-    o = t.outbox
-    with engine.connect() as conn:
-        due = [dict(r) for r in conn.execute(
-            select(o).where(_due(now)).order_by(o.c.id).limit(limit)).mappings()]
-        conn.rollback()
+    with transaction(engine, now, keep=False) as tx:
+        due = [dict(r) for r in tx.repo.messages_due(now, limit)]
     result: dict[str, Any] = {"due": len(due), "sent": 0, "failed": 0}
     if not due:
         return result
@@ -158,7 +147,7 @@ def send_outbox(engine: Engine, settings: SmtpSettings | None = None,
         return result | {"skipped": "no SMTP host (set PATRONAGE_SMTP_HOST)"}
     env = environment(templates_dir)
     try:
-        mailer = SmtpMailer(settings)
+        mailer = settings.mailer()
         mailer.connect()
     except (smtplib.SMTPException, OSError) as err:
         for row in due:
@@ -169,9 +158,8 @@ def send_outbox(engine: Engine, settings: SmtpSettings | None = None,
             if not _claim(engine, row["id"], now):
                 continue  # another sender has it
             try:
-                with engine.connect() as conn:
-                    subject, body, text = render(env, conn, row)
-                    conn.rollback()
+                with transaction(engine, now, keep=False) as tx:
+                    subject, body, text = render(env, tx, row)
                 mailer.send(email_of(subject, body, text, row["recipient"],
                                      settings.from_address, row["id"]))
             except smtplib.SMTPServerDisconnected as err:
@@ -182,10 +170,8 @@ def send_outbox(engine: Engine, settings: SmtpSettings | None = None,
                 _failed(engine, row, now, _why(err))
                 result["failed"] += 1
                 continue
-            with engine.begin() as conn:
-                conn.execute(update(o).where(o.c.id == row["id"]).values(
-                    status="sent", sent_at=now, attempts=o.c.attempts + 1, last_error=None,
-                    next_attempt_at=None))
+            with transaction(engine, now) as tx:
+                tx.repo.message_sent(row["id"], now)
             result["sent"] += 1
     finally:
         mailer.close()
@@ -202,107 +188,72 @@ def _why(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"[:1000]
 
 
-def _claim(engine: Engine, msg_id: int, now: dt.datetime) -> bool:
-    o = t.outbox
-    with engine.begin() as conn:
-        done = conn.execute(update(o).where(and_(o.c.id == msg_id, _due(now)))
-                            .values(next_attempt_at=now + LEASE))
-        return done.rowcount == 1
+def _claim(engine: Database, msg_id: int, now: dt.datetime) -> bool:
+    with transaction(engine, now) as tx:
+        return tx.repo.claim_message(msg_id, now, now + LEASE)
 
 
-def _failed(engine: Engine, row: dict[str, Any], now: dt.datetime, error: str) -> None:
-    o = t.outbox
-    with engine.begin() as conn:
-        attempts = int(conn.execute(select(o.c.attempts).where(o.c.id == row["id"])).scalar()
-                       or 0) + 1
-        conn.execute(update(o).where(and_(o.c.id == row["id"], o.c.status == "queued")).values(
-            attempts=attempts, last_error=error, next_attempt_at=now + backoff(attempts)))
+def _failed(engine: Database, row: dict[str, Any], now: dt.datetime, error: str) -> None:
+    with transaction(engine, now) as tx:
+        attempts = tx.repo.message_attempts(row["id"]) + 1
+        tx.repo.message_failed(row["id"], attempts, error, now + backoff(attempts))
 
 
-def retry_now(engine: Engine, ids: list[int] | None = None) -> int:
+def retry_now(engine: Database, ids: list[int] | None = None) -> int:
     """Make queued messages due at once (the console's "retry now")."""
-    o = t.outbox
-    stmt = update(o).where(o.c.status == "queued").values(next_attempt_at=None)
-    if ids is not None:
-        stmt = stmt.where(o.c.id.in_(ids))
-    with engine.begin() as conn:
-        return int(conn.execute(stmt).rowcount or 0)
+    with transaction(engine, SystemClock().now()) as tx:
+        return tx.repo.retry_messages_now(ids)
 
 
 # --- letters to print ----------------------------------------------------------------------------
 def letters_to_print(tx: Tx) -> list[dict[str, Any]]:
     """Queued letters with no email address: they wait for a printer."""
-    o = t.outbox
-    return [dict(r) for r in tx.repo.all(
-        select(o).where(and_(o.c.status == "queued", o.c.channel == "letter",
-                             or_(o.c.recipient.is_(None), o.c.recipient == "")))
-        .order_by(o.c.id))]
+    return [dict(r) for r in tx.repo.letters_waiting()]
 
 
 def render_letters(tx: Tx, ids: list[int],
                    templates_dir: str | Path | None = None) -> list[dict[str, Any]]:
     """Each chosen message as a letter fragment for one printable page."""
     env = environment(templates_dir)
-    o = t.outbox
-    rows = tx.repo.all(select(o).where(o.c.id.in_(ids)).order_by(o.c.id)) if ids else []
+    rows = tx.repo.messages(ids) if ids else []
     out = []
     for r in rows:
-        subject, body, _ = render(env, tx.repo.conn, dict(r), fragment=True)
+        subject, body, _ = render(env, tx, dict(r), fragment=True)
         out.append({"id": r["id"], "subject": subject, "html": body, "row": dict(r)})
     return out
 
 
 def mark_printed(tx: Tx, ids: list[int]) -> int:
-    o = t.outbox
-    done = tx.repo.conn.execute(update(o).where(and_(o.c.id.in_(ids), o.c.status == "queued"))
-                                .values(status="sent", sent_at=tx.now, last_error=None))
-    return int(done.rowcount or 0)
+    return tx.repo.mark_printed(ids, tx.now)
 
 
 # --- statements (N2) -----------------------------------------------------------------------------
 def queue_statements(tx: Tx, program_id: str, as_of: dt.date | None = None) -> dict[str, Any]:
-    """Queue a balance letter for every member of a program (seed 001's year-end email).
+    """N2: queue a balance letter for every member of a program (seed 001's year-end
+    email); core/statements.py says who gets one and what it holds.
 
     Once per customer, program and date: asking again queues nothing new. Customers with an
     email get it by email; the others' letters wait for printing.
     """
     program = need_program(tx, program_id)
     day = as_of or tx.day
-    e, o = t.enrollments, t.outbox
-    subject = f"{program.name}: your statement as of {day.isoformat()}"
-    already = {(r["payload"] or {}).get("customer") for r in tx.repo.all(
-        select(o.c.payload).where(and_(o.c.event == "statement", o.c.subject == subject)))}
-    members = tx.repo.all(select(e).where(and_(e.c.program_id == program.id,
-                                               e.c.status == "open")).order_by(e.c.customer_id))
+    subject = statements.subject(program.name, day)
+    already = statements.already_sent(tx.repo.statement_payloads(subject))
+    members = tx.repo.open_members(program.id)
     queued = emailed = 0
     ids: list[int] = []
-    for enrollment in members:
+    for enrollment in statements.recipients(members, already):
         cid = enrollment["customer_id"]
-        if cid in already:
-            continue
         customer = tx.repo.customer(cid)
         bal = ledger.balance(tx, enrollment, program, day)
-        payload = {
-            "customer": cid, "program": program.id, "as_of": day.isoformat(),
-            "pending": bal.pending, "available": bal.available, "earned": bal.earned,
-            "adjusted": bal.adjusted,
-            "used": bal.used, "expired": bal.expired,
-            "value": None if bal.value is None else fmt(bal.value),
-            "expiring": [{"date": x.date.isoformat(), "points": x.points} for x in bal.expiring],
-            "credit_memos": [
-                {"amount": fmt(m["amount"]), "remaining": fmt(m["remaining"]),
-                 "expires": m["expires_on"].isoformat() if m["expires_on"] else None}
-                for m in tx.repo.memos(cid) if m["status"] == "open"],
-        }
-        email = customer["email"] if customer else None
-        result = tx.repo.conn.execute(o.insert().values(
-            channel="letter", event="statement", recipient=email or None, subject=subject,
-            template="statement", payload=payload, status="queued", attempts=0,
-            created_on=day))
-        key = result.inserted_primary_key
+        payload = statements.contents(cid, program.id, day, bal, tx.repo.memos(cid))
+        email = statements.address(customer["email"] if customer else None)
+        key = tx.repo.queue_message({
+            "channel": "letter", "event": statements.TEMPLATE, "recipient": email,
+            "subject": subject, "template": statements.TEMPLATE, "payload": payload,
+            "status": "queued", "attempts": 0, "created_on": day})
         if key is not None:
-            ids.append(int(key[0]))
+            ids.append(key)
         queued += 1
         emailed += 1 if email else 0
-    return {"queued": queued, "by_email": emailed, "to_print": queued - emailed,
-            "already_queued": len(members) - queued, "ids": ids}
+    return statements.tally(len(members), queued, emailed, ids)

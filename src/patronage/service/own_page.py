@@ -38,7 +38,7 @@ class OwnPage:
 def open_page(tx: Tx, token: str) -> tuple[str | None, OwnPage | None]:
     """(None, the page) for a live link; (why not, None) otherwise: core/links.py's
     FORGED, EXPIRED, REVOKED or UNKNOWN, for the log only."""
-    key = signing_key(tx.repo.conn, tx.now, settings(), make=False)
+    key = signing_key(tx, settings(), make=False)
     claim = rules.read(key, token) if key is not None else None
     row = tx.repo.customer_link(claim.link_id) if claim else None
     found = None if row is None else rules.LinkRow(

@@ -23,15 +23,10 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, select
-from sqlalchemy.engine import RowMapping
-
-from patronage.adapters.db import tables as t
-from patronage.adapters.db.run_parts import CustomerRange, in_range
-from patronage.adapters.db.tables_ops import reminders
 from patronage.core.money import ZERO, fmt, points_value
 from patronage.core.programs import Program
 from patronage.core.reminders import bands
+from patronage.service.ports import CustomerRange, Row, Rows
 from patronage.service.uow import Tx
 
 POINTS, CREDIT = "points", "credit"
@@ -44,72 +39,31 @@ def queue_reminders(tx: Tx, day: dt.date, store: int | None, user: str | None,
     """The daily run's reminder step for `day` (for the customers of `within`, in a part
     of a split run). `store` and `user` are the run's, as its other steps take them."""
     done: Counter[str] = Counter()
-    p = t.programs
-    ids = tx.repo.all(select(p.c.id).where(p.c.status != "draft").order_by(p.c.id))
     as_of = max(day, tx.day)
-    for row in ids:
-        program = tx.repo.program(row["id"])  # remembered: a catch-up reads it once
+    for program_id in tx.repo.programs_not_draft():
+        program = tx.repo.program(program_id)  # remembered: a catch-up reads it once
         if program is None:
             continue
         for days, after, upto in bands(program.remind_points_expiring_days):
-            due = _lots_due(tx, program, days, as_of, after, upto, within)
+            due = tx.repo.lots_to_remind(POINTS, program.id, days, *_window(as_of, after, upto),
+                                         within)
             done["points_reminders"] += _queue(tx, POINTS, program, days, as_of, due)
         for days, after, upto in bands(program.remind_credit_expiring_days):
-            due = _memos_due(tx, program, days, as_of, after, upto, within)
+            due = tx.repo.memos_to_remind(CREDIT, program.id, days, *_window(as_of, after, upto),
+                                          within)
             done["credit_reminders"] += _queue(tx, CREDIT, program, days, as_of, due)
     return done
 
 
-def _window(column: Any, as_of: dt.date, after: int, upto: int) -> Any:
-    return and_(column > as_of + dt.timedelta(days=after),
-                column <= as_of + dt.timedelta(days=upto))
-
-
-def _not_reminded(kind: str, subject: Any, days: int) -> Any:
-    r = reminders
-    return ~exists().where(and_(r.c.kind == kind, r.c.subject_id == subject, r.c.days == days))
-
-
-def _emailed(customer: Any) -> Any:
-    c = t.customers
-    return exists().where(and_(c.c.id == customer, c.c.email.is_not(None), c.c.email != ""))
-
-
-def _lots_due(tx: Tx, program: Program, days: int, as_of: dt.date, after: int, upto: int,
-              within: CustomerRange | None) -> list[RowMapping]:
-    lots, e = t.lots, t.enrollments
-    dialect = tx.repo.conn.dialect.name
-    return tx.repo.all(
-        select(lots.c.id, lots.c.customer_id, lots.c.expires_on, lots.c.remaining.label("points"))
-        .select_from(lots.join(e, e.c.id == lots.c.enrollment_id))
-        .where(and_(lots.c.remaining > 0, _window(lots.c.expires_on, as_of, after, upto),
-                    e.c.program_id == program.id, e.c.status == "open",
-                    in_range(lots.c.customer_id, within, dialect),
-                    _emailed(lots.c.customer_id), _not_reminded(POINTS, lots.c.id, days)))
-        .order_by(lots.c.customer_id, lots.c.expires_on, lots.c.id))
-
-
-def _memos_due(tx: Tx, program: Program, days: int, as_of: dt.date, after: int, upto: int,
-               within: CustomerRange | None) -> list[RowMapping]:
-    m, a, e = t.credit_memos, t.awards, t.enrollments
-    dialect = tx.repo.conn.dialect.name
-    of_award = exists().where(and_(a.c.id == m.c.award_id, a.c.program_id == program.id))
-    of_member = and_(m.c.award_id.is_(None), exists().where(and_(
-        e.c.customer_id == m.c.customer_id, e.c.program_id == program.id,
-        e.c.status == "open")))
-    return tx.repo.all(
-        select(m.c.id, m.c.customer_id, m.c.expires_on, m.c.amount, m.c.remaining, m.c.reason)
-        .where(and_(m.c.status == "open", m.c.remaining > 0,
-                    _window(m.c.expires_on, as_of, after, upto), of_award | of_member,
-                    in_range(m.c.customer_id, within, dialect),
-                    _emailed(m.c.customer_id), _not_reminded(CREDIT, m.c.id, days)))
-        .order_by(m.c.customer_id, m.c.expires_on, m.c.id))
+def _window(as_of: dt.date, after: int, upto: int) -> tuple[dt.date, dt.date]:
+    """The expiries a band covers: after `after` days from `as_of`, up to `upto` days."""
+    return as_of + dt.timedelta(days=after), as_of + dt.timedelta(days=upto)
 
 
 def _queue(tx: Tx, kind: str, program: Program, days: int, as_of: dt.date,
-           due: list[RowMapping]) -> int:
+           due: Rows) -> int:
     """One message per customer and expiry day, and a `reminders` row per lot or memo."""
-    groups: dict[tuple[str, dt.date], list[RowMapping]] = {}
+    groups: dict[tuple[str, dt.date], list[Row]] = {}
     for row in due:
         groups.setdefault((row["customer_id"], row["expires_on"]), []).append(row)
     for (customer_id, expires_on), rows in groups.items():
@@ -121,14 +75,14 @@ def _queue(tx: Tx, kind: str, program: Program, days: int, as_of: dt.date,
                          "template": TEMPLATES[kind], "payload": payload, "created_on": as_of})
         tx.repo.record_event(EVENTS[kind], as_of, customer_id, payload, tx.now)
     if due:
-        tx.repo.conn.execute(insert(reminders), [
+        tx.repo.record_reminders([
             {"kind": kind, "subject_id": row["id"], "days": days, "customer_id": row["customer_id"],
              "expires_on": row["expires_on"], "queued_on": as_of} for row in due])
     return len(groups)
 
 
 def _payload(kind: str, program: Program, customer_id: str, expires_on: dt.date,
-             as_of: dt.date, days: int, rows: list[RowMapping]) -> dict[str, Any]:
+             as_of: dt.date, days: int, rows: list[Row]) -> dict[str, Any]:
     base: dict[str, Any] = {"customer": customer_id, "program": program.id,
                             "date": as_of.isoformat(), "expires": expires_on.isoformat(),
                             "days": (expires_on - as_of).days, "threshold": days}

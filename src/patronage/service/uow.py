@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -22,6 +23,9 @@ class Tx:
     day: dt.date
     now: dt.datetime
     user: str | None = None
+    # What the command read once and asks again, by what it is (the customer's tier
+    # standing: service/tiers.py); the unit of work's own, gone with it.
+    seen: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -65,6 +69,21 @@ def unit_of_work(engine: Engine, clock: Clock, day: dt.date | None = None,
             extra.write(tx)
     if extra is not None and extra.write is not None:
         extra.written = True
+
+
+@contextmanager
+def transaction(engine: Engine, now: dt.datetime, keep: bool = True) -> Iterator[Tx]:
+    """A transaction of its own outside any command (the outbox's send pass: no request's
+    rider): committed when the block ends (`keep`), else thrown away (a read, a render)."""
+    if keep:
+        with engine.begin() as conn:
+            yield Tx(Repository(conn), now.date(), now)
+        return
+    with engine.connect() as conn:
+        try:
+            yield Tx(Repository(conn), now.date(), now)
+        finally:
+            conn.rollback()
 
 
 @contextmanager

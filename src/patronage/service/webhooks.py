@@ -34,13 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.engine import CursorResult
-
-from patronage.adapters.db import tables as t
-from patronage.adapters.db import tables_api as ta
 from patronage.core.errors import PatronageError, Problem, not_found
 from patronage.service.app import Patronage
+from patronage.service.ports import Row
 from patronage.service.uow import Tx
 
 EVENT_TYPES = ("points.accrued", "points.expired", "award.granted", "credit_memo.issued",
@@ -57,8 +53,8 @@ MAX_URL = 2000
 Send = Callable[[str, bytes, dict[str, str]], int]
 
 
-def new_id(result: CursorResult[Any]) -> int:
-    """The primary key an INSERT made."""
+def new_id(result: Any) -> int:
+    """The primary key an INSERT made (its result; entrypoints/api/records.py's too)."""
     key = result.inserted_primary_key
     if key is None:
         raise RuntimeError("the database returned no primary key")
@@ -124,7 +120,7 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
                                     .digest()).decode()
 
 
-def _view(row: Any, with_secret: bool = False) -> dict[str, Any]:
+def _view(row: Row, with_secret: bool = False) -> dict[str, Any]:
     out = {"id": row["id"], "url": row["url"], "events": list(row["events"] or []),
            "active": bool(row["active"]), "created_at": row["created_at"],
            "created_by": row["created_by"]}
@@ -144,12 +140,10 @@ def create(app: Patronage, url: str, events: list[str], secret: str | None = Non
     key = new_secret() if secret is None else check_secret(secret)
 
     def work(tx: Tx) -> dict[str, Any]:
-        conn = tx.repo.conn
-        last = conn.execute(select(func.max(t.events.c.id))).scalar() or 0
-        pk = new_id(conn.execute(insert(ta.webhooks).values(
-            url=url, events=sorted(set(events)), secret=key, active=True, after_event_id=last,
-            created_at=tx.now, created_by=user)))
-        row = conn.execute(select(ta.webhooks).where(ta.webhooks.c.id == pk)).mappings().one()
+        last = tx.repo.last_event_id()
+        row = tx.repo.add_webhook({
+            "url": url, "events": sorted(set(events)), "secret": key, "active": True,
+            "after_event_id": last, "created_at": tx.now, "created_by": user})
         return _view(row, with_secret=True)
 
     return app.run(work, user=user)
@@ -157,16 +151,13 @@ def create(app: Patronage, url: str, events: list[str], secret: str | None = Non
 
 def listing(app: Patronage) -> list[dict[str, Any]]:
     def work(tx: Tx) -> list[dict[str, Any]]:
-        rows = tx.repo.conn.execute(select(ta.webhooks).where(ta.webhooks.c.active.is_(True))
-                                    .order_by(ta.webhooks.c.id)).mappings()
-        return [_view(r) for r in rows]
+        return [_view(r) for r in tx.repo.active_webhooks()]
 
     return app.read(work)
 
 
-def _need(tx: Tx, webhook_id: int) -> Any:
-    row = tx.repo.conn.execute(select(ta.webhooks).where(and_(
-        ta.webhooks.c.id == webhook_id, ta.webhooks.c.active.is_(True)))).mappings().first()
+def _need(tx: Tx, webhook_id: int) -> Row:
+    row = tx.repo.active_webhook(webhook_id)
     if row is None:
         raise not_found("webhook", webhook_id, "id")
     return row
@@ -180,12 +171,7 @@ def delete(app: Patronage, webhook_id: int) -> dict[str, Any]:
     """Unsubscribe: the webhook stops; its undelivered rows are cancelled, not sent."""
     def work(tx: Tx) -> dict[str, Any]:
         row = _need(tx, webhook_id)
-        conn = tx.repo.conn
-        conn.execute(update(ta.webhooks).where(ta.webhooks.c.id == webhook_id)
-                     .values(active=False))
-        d = ta.webhook_deliveries
-        conn.execute(update(d).where(and_(d.c.webhook_id == webhook_id, d.c.status == "pending"))
-                     .values(status="cancelled"))
+        tx.repo.stop_webhook(webhook_id)
         return _view({**row, "active": False})
 
     return app.run(work)
@@ -195,11 +181,7 @@ def deliveries(app: Patronage, webhook_id: int, limit: int,
                after: int | None) -> tuple[list[dict[str, Any]], int | None]:
     def work(tx: Tx) -> tuple[list[dict[str, Any]], int | None]:
         _need(tx, webhook_id)
-        d = ta.webhook_deliveries
-        stmt = select(d).where(d.c.webhook_id == webhook_id)
-        if after is not None:
-            stmt = stmt.where(d.c.id > after)
-        rows = list(tx.repo.conn.execute(stmt.order_by(d.c.id).limit(limit + 1)).mappings())
+        rows = tx.repo.deliveries_of(webhook_id, after, limit + 1)
         items = [{k: r[k] for k in ("id", "event_id", "event_type", "status", "attempts",
                                     "next_attempt_at", "last_status", "last_error",
                                     "created_at", "delivered_at")} for r in rows[:limit]]
@@ -210,41 +192,24 @@ def deliveries(app: Patronage, webhook_id: int, limit: int,
 
 # --- fan-out -------------------------------------------------------------------------------
 
-def _event_body(ev: Any) -> str:
+def _event_body(ev: Row) -> str:
     return json.dumps({"id": ev["id"], "type": ev["type"], "date": ev["date"].isoformat(),
                        "customer": ev["customer_id"], "recorded_at": ev["recorded_at"].isoformat(),
                        "data": ev["payload"]}, sort_keys=True, separators=(",", ":"))
 
 
-def _cursor(tx: Tx) -> int:
-    c = ta.webhook_cursor
-    stmt = select(c.c.last_event_id).where(c.c.id == 1)
-    if tx.repo.conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    value = tx.repo.conn.execute(stmt).scalar()
-    if value is None:
-        tx.repo.conn.execute(insert(c).values(id=1, last_event_id=0))
-        return 0
-    return int(value)
-
-
 def fan_out(app: Patronage, batch: int = 500) -> int:
     """Copy events after the cursor into deliveries; returns how many rows were created."""
     def work(tx: Tx) -> tuple[int, bool]:
-        conn = tx.repo.conn
-        cursor = _cursor(tx)
-        hooks = list(conn.execute(select(ta.webhooks).where(ta.webhooks.c.active.is_(True)))
-                     .mappings())
+        cursor = tx.repo.webhook_cursor()  # locked: one fan-out at a time
+        hooks = tx.repo.listening_webhooks()
         if not hooks:  # nobody listens: events so far are for no one, now or later
-            last = conn.execute(select(func.max(t.events.c.id))).scalar() or 0
+            last = tx.repo.last_event_id()
             if last > cursor:
-                conn.execute(update(ta.webhook_cursor).where(ta.webhook_cursor.c.id == 1)
-                             .values(last_event_id=last))
+                tx.repo.move_webhook_cursor(last)
             return 0, False
         start = max(cursor, min(int(h["after_event_id"]) for h in hooks))
-        events = list(conn.execute(select(t.events).where(t.events.c.id > start)
-                                   .order_by(t.events.c.id).limit(batch)).mappings())
-        d = ta.webhook_deliveries
+        events = tx.repo.events_after(start, batch)
         created, moved, settled = 0, start, True
         for ev in events:
             if settled and ev["id"] != moved + 1 and tx.now - ev["recorded_at"] < SETTLE:
@@ -253,19 +218,16 @@ def fan_out(app: Patronage, batch: int = 500) -> int:
                 wanted = not hook["events"] or ev["type"] in hook["events"]
                 if not wanted or ev["id"] <= hook["after_event_id"]:
                     continue
-                known = conn.execute(select(d.c.id).where(and_(
-                    d.c.webhook_id == hook["id"], d.c.event_id == ev["id"]))).first()
-                if known is None:
-                    conn.execute(insert(d).values(
-                        webhook_id=hook["id"], event_id=ev["id"], event_type=ev["type"],
-                        body=_event_body(ev), status="pending", attempts=0,
-                        next_attempt_at=tx.now, created_at=tx.now))
+                if not tx.repo.has_delivery(hook["id"], ev["id"]):
+                    tx.repo.add_delivery({
+                        "webhook_id": hook["id"], "event_id": ev["id"], "event_type": ev["type"],
+                        "body": _event_body(ev), "status": "pending", "attempts": 0,
+                        "next_attempt_at": tx.now, "created_at": tx.now})
                     created += 1
             if settled:
                 moved = ev["id"]
         if moved != cursor:
-            conn.execute(update(ta.webhook_cursor).where(ta.webhook_cursor.c.id == 1)
-                         .values(last_event_id=moved))
+            tx.repo.move_webhook_cursor(moved)
         return created, len(events) == batch and moved != start
 
     total = 0
@@ -292,19 +254,9 @@ class Claimed:
 
 def _claim(app: Patronage, limit: int) -> list[Claimed]:
     def work(tx: Tx) -> list[Claimed]:
-        conn, d, w = tx.repo.conn, ta.webhook_deliveries, ta.webhooks
-        free = or_(d.c.locked_until.is_(None), d.c.locked_until < tx.now)
-        rows = conn.execute(
-            select(d, w.c.url, w.c.secret).join(w, w.c.id == d.c.webhook_id)
-            .where(and_(d.c.status == "pending", d.c.next_attempt_at <= tx.now, free,
-                        w.c.active.is_(True)))
-            .order_by(d.c.id).limit(limit)).mappings().all()
         out = []
-        for r in rows:
-            done = conn.execute(update(d).where(and_(d.c.id == r["id"], d.c.status == "pending",
-                                                     free))
-                                .values(locked_until=tx.now + LEASE))
-            if done.rowcount == 1:
+        for r in tx.repo.deliveries_due(tx.now, limit):
+            if tx.repo.lease_delivery(r["id"], tx.now, tx.now + LEASE):
                 out.append(Claimed(r["id"], r["webhook_id"], r["event_id"], r["event_type"],
                                    r["url"], r["secret"], r["body"], r["attempts"]))
         return out
@@ -322,21 +274,14 @@ def _record(app: Patronage, c: Claimed, status: int | None, error: str | None,
     ok = status is not None and 200 <= status < 300
 
     def work(tx: Tx) -> None:
-        d = ta.webhook_deliveries
         if ok:
-            tx.repo.conn.execute(update(d).where(d.c.id == c.id).values(
-                status="delivered", attempts=c.attempts + 1, last_status=status,
-                last_error=None, delivered_at=tx.now, locked_until=None))
+            tx.repo.delivered(c.id, c.attempts + 1, status, tx.now)
             return
         attempts = c.attempts + 1
         later = tx.now + backoff(attempts, base, cap)
-        tx.repo.conn.execute(update(d).where(d.c.id == c.id).values(
-            attempts=attempts, last_status=status, last_error=(error or "")[:2000],
-            next_attempt_at=later, locked_until=None))
+        tx.repo.delivery_failed(c.id, attempts, status, (error or "")[:2000], later)
         # the receiver is down: its other rows wait too rather than hammer it
-        tx.repo.conn.execute(update(d).where(and_(
-            d.c.webhook_id == c.webhook_id, d.c.status == "pending", d.c.id != c.id,
-            d.c.next_attempt_at < later)).values(next_attempt_at=later))
+        tx.repo.defer_deliveries(c.webhook_id, c.id, later)
 
     app.run(work)
     return ok
@@ -380,9 +325,7 @@ def deliver_due(app: Patronage, send: Send, base: float = 5.0, cap: float = 3600
 
 
 def _release(app: Patronage, delivery_id: int) -> None:
-    d = ta.webhook_deliveries
-    app.run(lambda tx: tx.repo.conn.execute(update(d).where(d.c.id == delivery_id)
-                                            .values(locked_until=None)))
+    app.run(lambda tx: tx.repo.release_delivery(delivery_id))
 
 
 def run_once(app: Patronage, send: Send, base: float = 5.0, cap: float = 3600.0,

@@ -14,14 +14,20 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Date,
+    String,
     and_,
+    bindparam,
     case,
+    cast,
     func,
     insert,
     literal_column,
+    null,
     or_,
     select,
     type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
@@ -61,8 +67,75 @@ def totals_upsert(dialect: str) -> Any:
     )
 
 
+# The statements every post runs, built once: a statement built anew at each call costs
+# SQLAlchemy its cache key before it finds the compiled form (issue 20's profile of a post).
+# Executed with a dict of values (an executemany with a list).
+INSERT_INVOICE = insert(t.invoices).returning(*t.invoices.c)
+UPDATE_INVOICE = update(t.invoices).where(t.invoices.c.id == bindparam("invoice_pk")) \
+    .returning(*t.invoices.c)
+FIND_INVOICE = select(t.invoices).where(t.invoices.c.external_id == bindparam("external_id"))
+INSERT_LINES = insert(t.invoice_lines)
+INSERT_LOT = insert(t.lots)
+INSERT_ENTRY = insert(t.ledger)
+HOLD_RETURNING_DEBT = update(t.enrollments) \
+    .where(t.enrollments.c.id == bindparam("enrollment")) \
+    .values(held=t.enrollments.c.held + bindparam("points", type_=BigInteger)) \
+    .returning(t.enrollments.c.debt)
+INSERT_JOURNAL_ENTRY = insert(t.journal_entries)
+INSERT_POSTINGS = insert(t.journal_postings)
+INSERT_EVENT = insert(t.events)
+
+
+@cache
+def _balance_figures() -> Any:
+    """`Books.balance_figures`' statement: ('d', debt), ('t', kind, points, last entry day)
+    for each total, ('l', expires_on, points pending on :day, all points) for each expiry
+    day of the live lots; one UNION ALL, columns typed alike in each part."""
+    e, tot, lots = t.enrollments, t.enrollment_totals, t.lots
+    enrollment, day = bindparam("enrollment", type_=BigInteger), bindparam("day", type_=Date)
+    nothing, no_kind, no_points = cast(null(), Date), cast(null(), String), cast(null(), BigInteger)
+    pending = case((lots.c.available_on > day, lots.c.remaining), else_=literal_column("0"))
+    debt: Any = select(literal_column("'d'").label("tag"), no_kind.label("kind"),
+                  nothing.label("day"), cast(e.c.debt, BigInteger).label("a"),
+                  no_points.label("b")).where(e.c.id == enrollment)
+    totals: Any = select(literal_column("'t'"), tot.c.kind, tot.c.last_on,
+                    cast(tot.c.points, BigInteger), no_points) \
+        .where(tot.c.enrollment_id == enrollment)
+    live: Any = select(literal_column("'l'"), no_kind, lots.c.expires_on,
+                  cast(func.sum(pending), BigInteger), cast(func.sum(lots.c.remaining), BigInteger)) \
+        .where(and_(lots.c.enrollment_id == enrollment, LIVE)).group_by(lots.c.expires_on)
+    return union_all(debt, totals, live)
+
+
+def _figures(rows: Any) -> tuple[
+        int, list[tuple[str, int, dt.date]], list[tuple[dt.date | None, int, int]]]:
+    debt = 0
+    totals: list[tuple[str, int, dt.date]] = []
+    live: list[tuple[dt.date | None, int, int]] = []
+    for tag, kind, day, a, b in rows:
+        if tag == "d":
+            debt = int(a or 0)
+        elif tag == "t":
+            totals.append((kind, int(a), day))
+        else:
+            live.append((day, int(a or 0), int(b or 0)))
+    return debt, totals, live
+
+
 class Books:
     conn: Connection
+    _memo: dict[Any, Any]  # the unit of work's remembered reads (`Repository.customer`)
+
+    def _enrollment_moved(self, enrollment_id: int, held: int, debt: int | None = None,
+                          debt_by: int = 0) -> None:
+        """Move a remembered open enrollment as its row was just moved: `held` and the debt
+        added to, or the debt as the UPDATE returned it."""
+        for key, rows in self._memo.items():
+            if isinstance(key, tuple) and key[0] == "open":
+                for row in rows:
+                    if row["id"] == enrollment_id:
+                        row["held"] = row["held"] + held
+                        row["debt"] = row["debt"] + debt_by if debt is None else debt
 
     def one(self, stmt: Any) -> RowMapping | None:
         return self.conn.execute(stmt).mappings().first()
@@ -118,22 +191,21 @@ class Books:
         """A new lot holding `points` and the entry that put them there (A6, J3): the lot
         is written with its points, not written empty and then added to. Returns the lot's
         id and the enrollment's debt (L5: whether the new points pay some of it)."""
-        result = self.conn.execute(insert(t.lots).values(
-            enrollment_id=enrollment["id"], customer_id=enrollment["customer_id"], source=kind,
-            invoice_id=invoice_id, accrual_date=day, available_on=available_on,
-            expires_on=expires_on, points=points, remaining=points,
-        ))
+        result = self.conn.execute(INSERT_LOT, {
+            "enrollment_id": enrollment["id"], "customer_id": enrollment["customer_id"],
+            "source": kind, "invoice_id": invoice_id, "accrual_date": day,
+            "available_on": available_on, "expires_on": expires_on, "points": points,
+            "remaining": points})
         lot_id = new_id(result)
-        self.conn.execute(insert(t.ledger).values(
-            enrollment_id=enrollment["id"], customer_id=enrollment["customer_id"], date=day,
-            kind=kind, points=points, lot_id=lot_id, recorded_at=at, invoice_id=invoice_id,
-            **refs,
-        ))
+        self.conn.execute(INSERT_ENTRY, {
+            "enrollment_id": enrollment["id"], "customer_id": enrollment["customer_id"],
+            "date": day, "kind": kind, "points": points, "lot_id": lot_id, "recorded_at": at,
+            "invoice_id": invoice_id, **refs})
         self.conn.execute(totals_upsert(self.conn.dialect.name), {
             "enrollment_id": enrollment["id"], "kind": kind, "points": points, "last_on": day})
-        e = t.enrollments
-        debt = self.conn.execute(update(e).where(e.c.id == enrollment["id"])
-                                 .values(held=e.c.held + points).returning(e.c.debt)).scalar()
+        debt = self.conn.execute(HOLD_RETURNING_DEBT, {
+            "enrollment": enrollment["id"], "points": points}).scalar()
+        self._enrollment_moved(enrollment["id"], points, debt=int(debt or 0))
         return lot_id, int(debt or 0)
 
     def debt_and_totals(self, enrollment_id: int) -> tuple[int, list[tuple[str, int, dt.date]]]:
@@ -148,6 +220,20 @@ class Books:
         debt = int(rows[0][0] or 0) if rows else 0
         return debt, [(kind, int(points), last_on) for _, kind, points, last_on in rows
                       if kind is not None]
+
+    def balance_figures(self, enrollment_id: int, day: dt.date) -> tuple[
+            int, list[tuple[str, int, dt.date]], list[tuple[dt.date | None, int, int]]]:
+        """`debt_and_totals` and `live_points` in one statement (a balance's figures): the
+        totals' rows and the live lots' sums per expiry day, told apart by a tag."""
+        return _figures(self.conn.execute(_balance_figures(), {
+            "enrollment": enrollment_id, "day": day}).all())
+
+    def spendable_points(self, enrollment_id: int, day: dt.date) -> int:
+        """The live lots' points available on `day` (L1) plus the debt (L5), in one
+        statement (`balance_figures`)."""
+        debt, _, live = self.balance_figures(enrollment_id, day)
+        return debt + sum(points - pending for expires_on, pending, points in live
+                          if expires_on is None or day < expires_on)
 
     def totals_from_entries(self, enrollment_id: int, as_of: dt.date) -> dict[str, int]:
         """The sums by kind of the entries dated on or before `as_of` (the cache holds
@@ -174,9 +260,11 @@ class Books:
         if lot_id is None:
             self.conn.execute(update(e).where(e.c.id == enrollment["id"])
                               .values(debt=e.c.debt + points, held=e.c.held + points))
+            self._enrollment_moved(enrollment["id"], points, debt_by=points)
         else:
             self.conn.execute(update(e).where(e.c.id == enrollment["id"])
                               .values(held=e.c.held + points))
+            self._enrollment_moved(enrollment["id"], points)
             values: dict[str, Any] = {"remaining": t.lots.c.remaining + points}
             if kind in EntryKind.lot_growing_kinds():  # accrual, adjustment
                 values["points"] = t.lots.c.points + points
@@ -233,8 +321,7 @@ class Books:
     # --- POS documents ------------------------------------------------------------------
     def find_invoice(self, external_id: str, store: int | None = None,
                      lock: bool = False) -> RowMapping | None:
-        stmt = select(t.invoices).where(t.invoices.c.external_id == external_id)
-        rows = self.all(stmt)
+        rows = list(self.conn.execute(FIND_INVOICE, {"external_id": external_id}).mappings())
         if store is not None and len(rows) > 1:
             rows = [r for r in rows if r["store_id"] == store]
         return rows[0] if rows else None
@@ -246,14 +333,12 @@ class Books:
         return self.one(select(t.invoices).where(t.invoices.c.id == pk))
 
     def insert_invoice(self, values: dict[str, Any]) -> int:
-        row = self.conn.execute(insert(t.invoices).values(**values)
-                                .returning(*t.invoices.c)).mappings().one()
+        row = self.conn.execute(INSERT_INVOICE, values).mappings().one()
         self._wrote_invoice(int(row["id"]), row)
         return int(row["id"])
 
     def update_invoice(self, pk: int, **values: Any) -> None:
-        row = self.conn.execute(update(t.invoices).where(t.invoices.c.id == pk).values(**values)
-                                .returning(*t.invoices.c)).mappings().first()
+        row = self.conn.execute(UPDATE_INVOICE, {"invoice_pk": pk, **values}).mappings().first()
         self._wrote_invoice(pk, row)
 
     def _wrote_invoice(self, pk: int, row: RowMapping | None) -> None:
@@ -280,7 +365,7 @@ class Books:
 
     def insert_lines(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.conn.execute(insert(t.invoice_lines), rows)
+            self.conn.execute(INSERT_LINES, rows)
 
     def set_lines_eligible(self, pk: int, line_nos: list[int]) -> None:
         il = t.invoice_lines
@@ -361,13 +446,26 @@ class Books:
         return self.all(select(m).where(m.c.id.in_(due)).order_by(m.c.id))
 
     def insert_coupon(self, values: dict[str, Any]) -> int:
+        self._coupons_changed()
         return new_id(self.conn.execute(insert(t.coupons).values(**values)))
 
     def coupons(self, customer_id: str) -> list[RowMapping]:
         c = t.coupons
         return self.all(select(c).where(c.c.customer_id == customer_id).order_by(c.c.id))
 
+    def open_coupons(self, customer_id: str) -> list[Any]:
+        """The customer's coupons with status open, in id order (none, without a statement,
+        when the customer's read found none: `Repository.customer`)."""
+        if self._memo.get(("no open coupon", customer_id)):
+            return []
+        return [c for c in self.coupons(customer_id) if c["status"] == "open"]
+
+    def _coupons_changed(self) -> None:
+        for key in [k for k in self._memo if isinstance(k, tuple) and k[0] == "no open coupon"]:
+            del self._memo[key]
+
     def update_coupon(self, coupon_id: int, **values: Any) -> None:
+        self._coupons_changed()
         self.conn.execute(update(t.coupons).where(t.coupons.c.id == coupon_id).values(**values))
 
     def coupons_expiring(self, day: dt.date,
@@ -382,10 +480,11 @@ class Books:
         postings = [p for p in postings if p.debit or p.credit]
         if not postings:
             return
-        entry = self.conn.execute(insert(t.journal_entries).values(
-            date=day, kind=kind, memo=memo, reference=reference, customer_id=customer_id))
+        entry = self.conn.execute(INSERT_JOURNAL_ENTRY, {
+            "date": day, "kind": kind, "memo": memo, "reference": reference,
+            "customer_id": customer_id})
         entry_id = new_id(entry)
-        self.conn.execute(insert(t.journal_postings), [
+        self.conn.execute(INSERT_POSTINGS, [
             {"entry_id": entry_id, "account": p.account, "debit": p.debit, "credit": p.credit}
             for p in postings
         ])
@@ -406,8 +505,8 @@ class Books:
 
     def record_event(self, kind: str, day: dt.date, customer_id: str | None,
                      payload: dict[str, Any], at: dt.datetime) -> None:
-        self.conn.execute(insert(t.events).values(
-            type=kind, date=day, customer_id=customer_id, payload=payload, recorded_at=at))
+        self.conn.execute(INSERT_EVENT, {"type": kind, "date": day, "customer_id": customer_id,
+                                         "payload": payload, "recorded_at": at})
 
     # --- maintenance ---------------------------------------------------------------------
     def last_done_day(self) -> dt.date | None:

@@ -553,6 +553,12 @@ class BulkRepository(BulkDocuments):
         row = self.enrollment(enrollment_id)
         return int(row["debt"]) if row is not None else 0
 
+    def balance_figures(self, enrollment_id: int, day: dt.date) -> Any:
+        return (*self.debt_and_totals(enrollment_id), self.live_points(enrollment_id, day))
+
+    def spendable_points(self, enrollment_id: int, day: dt.date) -> int:
+        return self.available_points(enrollment_id, day) + self.debt(enrollment_id)
+
     def debt_and_totals(self, enrollment_id: int) -> tuple[int, list[tuple[str, int, dt.date]]]:
         """The totals as the database has them (read through the guard, as before), the
         debt as this write-behind holds it."""

@@ -7,15 +7,31 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections.abc import Mapping
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, delete, func, insert, literal, literal_column, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from patronage.adapters.db import tables as t
 from patronage.adapters.db import tables_tiers as tt
 from patronage.adapters.db.books import Books, new_id
+from patronage.adapters.db.link_queries import LinkQueries
+from patronage.adapters.db.outbox_queries import OutboxQueries
+from patronage.adapters.db.read_queries import ReadQueries
 from patronage.adapters.db.service_queries import ServiceQueries
 from patronage.adapters.db.tables_campaigns import campaigns as campaigns_table
 from patronage.core.programs import (
@@ -44,7 +60,7 @@ _PROGRAMS: weakref.WeakKeyDictionary[Engine, dict[str, Program]] = \
 _STORES: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
 
 
-class Repository(Books, ServiceQueries):
+class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries):
     """All reads and writes of one unit of work, on one connection."""
 
     def __init__(self, conn: Connection) -> None:
@@ -136,11 +152,42 @@ class Repository(Books, ServiceQueries):
         return [r["email"] for r in rows]
 
     # --- customers and cards ------------------------------------------------------------
-    def customer(self, customer_id: str, lock: bool = False) -> RowMapping | None:
-        stmt = select(t.customers).where(t.customers.c.id == customer_id)
-        if lock and self.conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        return self.one(stmt)
+    def customer(self, customer_id: str, lock: bool = False) -> Mapping[str, Any] | None:
+        """The customer's row, locked with `lock` (PostgreSQL; SQLite's writers are serial).
+        Read in the same statement (issue 20: a command's book in one read), and remembered
+        for the unit of work, is what a command on a customer reads next: the shop, the
+        customer's open enrollments and their programs, and whether a coupon of theirs is
+        open (`shop`, `open_enrollment(s)`, `program`, `open_coupons`). Every write to
+        those here forgets them or moves them with the row (`_enrollment_moved`)."""
+        # The lock first, in a statement of its own: a read that waited for the lock sees,
+        # at READ COMMITTED, only the locked row as committed meanwhile, and its joins as
+        # they were when it began (an enrollment opened by the command it waited for would
+        # be missed). The next statement reads them anew.
+        if lock and self.conn.dialect.name == "postgresql" and \
+                self.conn.execute(LOCK_CUSTOMER, {"customer": customer_id}).first() is None:
+            return None
+        rows = self.conn.execute(_customer_book(), {"customer": customer_id}).all()
+        if not rows:
+            return None
+        first = rows[0]._mapping
+        customer = {x.name: first[x.name] for x in t.customers.columns}
+        if first["shop__id"] is not None:
+            self._memo["shop"] = _part(first, "shop__", t.shop)
+        opened: list[Mapping[str, Any]] = []
+        for row in rows:
+            held = row._mapping
+            if held["enr__id"] is None:
+                continue
+            enrollment = _part(held, "enr__", t.enrollments)
+            opened.append(enrollment)
+            self._seen(enrollment)  # type: ignore[arg-type]
+            if held["prog__id"] is not None:
+                self._memo[("program", held["prog__id"])] = \
+                    self._program(_part(held, "prog__", t.programs))  # type: ignore[arg-type]
+        self._memo[("open", customer_id)] = opened
+        if not first["book__coupon"]:
+            self._memo[("no open coupon", customer_id)] = True
+        return customer
 
     def lock_customers(self, ids: list[str]) -> None:
         """Lock many customers' rows (PostgreSQL), in id order so that two commands locking
@@ -320,6 +367,9 @@ class Repository(Books, ServiceQueries):
                         .order_by(c.id))
 
     def open_enrollment(self, customer_id: str) -> RowMapping | None:
+        known = self._memo.get(("open", customer_id))
+        if known is not None:  # read with the customer (`customer`)
+            return known[0] if known else None
         e = t.enrollments
         return self._seen(self.one(select(e).where(and_(e.c.customer_id == customer_id,
                                                         e.c.status == "open"))))
@@ -345,6 +395,9 @@ class Repository(Books, ServiceQueries):
     # --- several programs per customer (0009_many_programs) ---------------------------------
     def open_enrollments(self, customer_id: str) -> list[RowMapping]:
         """Every open enrollment of the customer, oldest first (E1 with `many`)."""
+        known = self._memo.get(("open", customer_id))
+        if known is not None:  # read with the customer (`customer`)
+            return list(known)
         e = t.enrollments
         return self.all(select(e).where(and_(e.c.customer_id == customer_id,
                                              e.c.status == "open")).order_by(e.c.id))
@@ -364,8 +417,15 @@ class Repository(Books, ServiceQueries):
                                                x.c.enrollment_id == enrollment_id))
                           .values(**values))
 
+    def _enrollments_changed(self) -> None:
+        """An enrollment opened, closed or re-dated: the open ones read with a customer are
+        read again when next asked for."""
+        for key in [k for k in self._memo if isinstance(k, tuple) and k[0] == "open"]:
+            del self._memo[key]
+
     def insert_enrollment(self, customer_id: str, program_id: str, start: dt.date,
                           period: tuple[dt.date, dt.date] | None) -> int:
+        self._enrollments_changed()
         result = self.conn.execute(insert(t.enrollments).values(
             customer_id=customer_id, program_id=program_id, start_date=start, status="open",
             period_start=period[0] if period else None, period_end=period[1] if period else None,
@@ -374,12 +434,45 @@ class Repository(Books, ServiceQueries):
         return new_id(result)
 
     def close_enrollment(self, enrollment_id: int, day: dt.date) -> None:
+        self._enrollments_changed()
         self.conn.execute(update(t.enrollments).where(t.enrollments.c.id == enrollment_id)
                           .values(status="closed", closed_on=day))
 
     def set_period(self, enrollment_id: int, period: tuple[dt.date, dt.date] | None) -> None:
+        self._enrollments_changed()
         self.conn.execute(update(t.enrollments).where(t.enrollments.c.id == enrollment_id).values(
             period_start=period[0] if period else None, period_end=period[1] if period else None))
+
+
+LOCK_CUSTOMER = select(t.customers.c.id).where(t.customers.c.id == bindparam("customer")) \
+    .with_for_update()
+
+
+@cache
+def _customer_book() -> Any:
+    """`Repository.customer`'s read: the customer, the shop, the customer's open
+    enrollments (one row each, oldest first) with their programs, and whether a coupon of
+    theirs is open."""
+    c, s, e, p, cp = t.customers, t.shop, t.enrollments, t.programs, t.coupons
+    open_coupon = select(cp.c.id).where(and_(cp.c.customer_id == c.c.id,
+                                             cp.c.status == "open")).exists()
+    stmt = (
+        select(*c.c, *(x.label(f"shop__{x.name}") for x in s.c),
+               *(x.label(f"enr__{x.name}") for x in e.c),
+               *(x.label(f"prog__{x.name}") for x in p.c),
+               open_coupon.label("book__coupon"))
+        .select_from(c.outerjoin(s, s.c.id == literal_column("1"))
+                     .outerjoin(e, and_(e.c.customer_id == c.c.id, e.c.status == "open"))
+                     .outerjoin(p, p.c.id == e.c.program_id))
+        .where(c.c.id == bindparam("customer"))
+        .order_by(e.c.id)
+    )
+    return stmt
+
+
+def _part(row: Mapping[Any, Any], prefix: str, table: t.Table) -> dict[str, Any]:
+    """One table's columns of a joined row, by their own names, in the table's order."""
+    return {x.name: row[prefix + x.name] for x in table.columns}
 
 
 def _filter(row: RowMapping) -> Filter:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from patronage.adapters.db import run_parts, tier_queries
 from patronage.adapters.db import tables as t
+from patronage.adapters.db.check_queries import CheckQueries
 from patronage.adapters.db.run_parts import CustomerRange
 from patronage.adapters.db.tables_campaigns import campaigns
 from patronage.adapters.db.tables_links import customer_links
@@ -39,6 +40,11 @@ class ServiceQueries:
         def upsert(self, table: Any, key: str, values: dict[str, Any]) -> None: ...
 
         def insert_award(self, values: dict[str, Any]) -> int: ...
+
+    # --- check -------------------------------------------------------------------------
+    def checks(self) -> CheckQueries:
+        """`patronage check`'s statements (adapters/db/check_queries.py), on this connection."""
+        return CheckQueries(self.conn)
 
     # --- explaining --------------------------------------------------------------------
     def invoices_in_order(self) -> list[RowMapping]:

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from patronage.adapters.db import tables_api as ta
@@ -110,11 +110,16 @@ def find_key(app: Patronage, token: str) -> ApiKey | None:
     return app.read(work)
 
 
+# Run by every request (the key's live check, the audit row): built once, as the post's
+# statements (adapters/db/books.py).
+KEY_LIVE = select(ta.api_keys.c.id).where(and_(ta.api_keys.c.id == bindparam("key"),
+                                               ta.api_keys.c.revoked_at.is_(None)))
+INSERT_AUDIT = insert(ta.api_requests).returning(ta.api_requests.c.id)
+
+
 def key_live(tx: Tx, key_id: int) -> bool:
     """Whether a key found earlier (and kept by the guard) is still not revoked."""
-    k = ta.api_keys
-    return tx.repo.one(select(k.c.id).where(and_(k.c.id == key_id,
-                                                 k.c.revoked_at.is_(None)))) is not None
+    return tx.repo.conn.execute(KEY_LIVE, {"key": key_id}).first() is not None
 
 
 # --- audit ---------------------------------------------------------------------------------
@@ -128,10 +133,10 @@ def audit(app: Patronage, key: ApiKey | None, method: str, path: str, status: in
 def audit_row(tx: Tx, key: ApiKey | None, method: str, path: str, status: int,
               idempotency_key: str | None) -> int:
     """The audit row, written in `tx`; its id."""
-    return int(tx.repo.conn.execute(insert(ta.api_requests).values(
-        at=tx.now, key_id=key.id if key else None, key_name=key.name if key else None,
-        method=method, path=path[:500], status=status, idempotency_key=idempotency_key)
-        .returning(ta.api_requests.c.id)).scalar_one())
+    return int(tx.repo.conn.execute(INSERT_AUDIT, {
+        "at": tx.now, "key_id": key.id if key else None, "key_name": key.name if key else None,
+        "method": method, "path": path[:500], "status": status,
+        "idempotency_key": idempotency_key}).scalar_one())
 
 
 def correct_audit(app: Patronage, row_id: int, status: int) -> None:

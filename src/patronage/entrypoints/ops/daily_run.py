@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from patronage.adapters.db import run_parts
+from patronage.adapters.smtp import SmtpSettings
 from patronage.service import maintenance, messaging
 from patronage.service.app import Patronage
 from patronage.service.clock import Clock
@@ -44,7 +45,7 @@ def run_split(app: Patronage, body: Any, workers: int, parts: int | None = None)
     data = app.read(lambda tx: maintenance.split_summary(tx, planned["run"]), primary=True)
     data["run"], data["parts"] = planned["run"], planned.get("parts", 0)
     if app.send_mail:  # as `run_maintenance`: M1's last step, after the run
-        data["mail"] = messaging.send_outbox(app.engine, now=app.clock.now())
+        data["mail"] = messaging.send_outbox(app.engine, SmtpSettings(), now=app.clock.now())
     return data
 
 

@@ -107,6 +107,7 @@ def statements_send(
     database: Database = None,
 ) -> None:
     """Queue a balance letter for every member of a program, then send what can be sent."""
+    from patronage.adapters.smtp import SmtpSettings
     from patronage.service import messaging
 
     def body() -> None:
@@ -114,7 +115,7 @@ def statements_send(
         day = as_of.date() if as_of else None
         queued = app.run(lambda tx: messaging.queue_statements(tx, program, day))
         typer.echo(json.dumps({k: v for k, v in queued.items() if k != "ids"}))
-        typer.echo(json.dumps(messaging.send_outbox(app.engine)))
+        typer.echo(json.dumps(messaging.send_outbox(app.engine, SmtpSettings())))
         if print_to is not None:
             letters = app.read(messaging.letters_to_print)
             ids = [m["id"] for m in letters if m["id"] in set(queued["ids"])]
@@ -132,9 +133,11 @@ def statements_send(
 def outbox_send(database: Database = None) -> None:
     """One pass over the outbox: send every queued message that is due (SMTP settings from
     PATRONAGE_SMTP_HOST, _PORT, _FROM, _STARTTLS, _USER, _PASSWORD)."""
+    from patronage.adapters.smtp import SmtpSettings
     from patronage.service import messaging
 
-    _guard(lambda: typer.echo(json.dumps(messaging.send_outbox(_facade(database).engine))))
+    _guard(lambda: typer.echo(json.dumps(messaging.send_outbox(_facade(database).engine,
+                                                               SmtpSettings()))))
 
 
 def register(app: typer.Typer) -> None:

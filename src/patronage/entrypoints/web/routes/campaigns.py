@@ -11,23 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from patronage.core.errors import PatronageError, Problem
-from patronage.entrypoints.web.deps import (
-    ConsoleDep,
-    ConsoleRoute,
-    Manager,
-    Posted,
-    page,
-    redirect,
-    refused,
-)
+from patronage.entrypoints.web.deps import ConsoleDep, Manager, Posted, page, redirect, refused
+from patronage.entrypoints.web.routes.console import console_router
 from patronage.service import campaigns
 from patronage.service.app import Patronage
 
-router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
+router = console_router()
 FIELDS = ("id", "program", "name", "effective", "expires", "stores", "tiers", "item_types",
           "items", "multiplier", "bonus_points", "bonus_min_qty", "budget")
 LINE_LISTS = ("item_types", "items")

@@ -36,7 +36,7 @@ def messages_page(request: Request, user: Manager, c: ConsoleDep, status: str = 
 def messages_send(user: Manager, form: Posted, c: ConsoleDep) -> Response:
     ids = [int(str(x)) for x in form.getlist("ids") if str(x).isdigit()] or None
     messaging.retry_now(c.facade.engine, ids)
-    result = messaging.send_outbox(c.facade.engine)
+    result = messaging.send_outbox(c.facade.engine, SmtpSettings())
     text = f"{result['sent']} sent, {result['failed']} failed"
     if result.get("skipped") or result.get("error"):
         text += f" ({result.get('skipped') or result.get('error')})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from patronage.adapters.smtp import SmtpSettings
 from patronage.core.errors import PatronageError
 from patronage.entrypoints.web.deps import (
     ConsoleDep,
@@ -40,7 +41,7 @@ def maintenance_run(user: Manager, form: Posted, c: ConsoleDep) -> Response:
         outcome = c.facade.run_maintenance(body)
     except PatronageError as err:
         return refused("/maintenance", err)
-    sent = messaging.send_outbox(c.facade.engine)
+    sent = messaging.send_outbox(c.facade.engine, SmtpSettings())
     data = dict(outcome.data)
     mail = dict(data.get("mail") or {})  # type: ignore[call-overload]
     data["mail"] = {"sent": int(mail.get("sent") or 0) + int(sent.get("sent") or 0),

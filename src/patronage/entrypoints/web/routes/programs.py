@@ -9,27 +9,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from patronage.core.errors import PatronageError, Problem
 from patronage.entrypoints.web import forms, tryit
-from patronage.entrypoints.web.deps import (
-    ConsoleDep,
-    ConsoleRoute,
-    Manager,
-    Posted,
-    page,
-    redirect,
-    refused,
-)
+from patronage.entrypoints.web.deps import ConsoleDep, Manager, Posted, page, redirect, refused
+from patronage.entrypoints.web.routes.console import console_router
 from patronage.service import messaging, reports, setup
 from patronage.service.app import Patronage
 from patronage.service.inputs import ProgramIn, parse
 from patronage.service.setup import program_to_dict
 
-router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
+router = console_router()
 KINDS = {"recurring": "Recurring (reach a level, get an award, repeat)",
          "program_end": "Program end (a tier at the end of each period)",
          "points_bank": "Points bank (points are money, redeemed at checkout)"}

@@ -8,22 +8,15 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from patronage.core.errors import PatronageError
-from patronage.entrypoints.web.deps import (
-    ConsoleDep,
-    ConsoleRoute,
-    Manager,
-    Posted,
-    page,
-    redirect,
-    refused,
-)
+from patronage.entrypoints.web.deps import ConsoleDep, Manager, Posted, page, redirect, refused
+from patronage.entrypoints.web.routes.console import console_router
 from patronage.service import reports, rewards_manual
 
-router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
+router = console_router()
 KINDS = {"credit_memo": "credit memo", "coupon": "coupon"}
 FIELDS = ("amount", "reason", "expires", "note", "kind")
 
