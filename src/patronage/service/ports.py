@@ -4,8 +4,11 @@ A port here is the repository pattern as cosmicpython describes it: a handler lo
 decides (core/), and persists, and sees storage only through `tx.repo`'s named methods
 ("the adjustment with this external id", "lock this campaign's budget"), never through
 SQL. Rows come back as read-only mappings (`Row`); adapters/db/ implements the methods
-(repository.py, books.py, service_queries.py) with SQLAlchemy, so service/ imports
-neither SQLAlchemy nor the adapters (tests/test_static.py counts the modules left).
+(repository.py and its mixins: books.py, service_queries.py, read_queries.py,
+read_pages.py, outbox_queries.py, link_queries.py, check_queries.py) with SQLAlchemy, so
+service/ imports neither SQLAlchemy nor the adapters (tests/test_static.py counts the
+modules left). `EnrollmentBooks` is the first port written as a Protocol: the repository
+and tests/fakes.py's in-memory `FakeBooks` both meet it (tests/test_ports.py).
 """
 
 from __future__ import annotations

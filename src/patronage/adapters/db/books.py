@@ -77,10 +77,10 @@ FIND_INVOICE = select(t.invoices).where(t.invoices.c.external_id == bindparam("e
 INSERT_LINES = insert(t.invoice_lines)
 INSERT_LOT = insert(t.lots)
 INSERT_ENTRY = insert(t.ledger)
-HOLD_RETURNING_DEBT = update(t.enrollments) \
+HOLD_RETURNING = update(t.enrollments) \
     .where(t.enrollments.c.id == bindparam("enrollment")) \
     .values(held=t.enrollments.c.held + bindparam("points", type_=BigInteger)) \
-    .returning(t.enrollments.c.debt)
+    .returning(t.enrollments.c.held, t.enrollments.c.debt)
 INSERT_JOURNAL_ENTRY = insert(t.journal_entries)
 INSERT_POSTINGS = insert(t.journal_postings)
 INSERT_EVENT = insert(t.events)
@@ -126,16 +126,17 @@ class Books:
     conn: Connection
     _memo: dict[Any, Any]  # the unit of work's remembered reads (`Repository.customer`)
 
-    def _enrollment_moved(self, enrollment_id: int, held: int, debt: int | None = None,
-                          debt_by: int = 0) -> None:
-        """Move a remembered open enrollment as its row was just moved: `held` and the debt
-        added to, or the debt as the UPDATE returned it."""
+    def _enrollment_moved(self, enrollment_id: int, moved: Any) -> None:
+        """A remembered open enrollment takes the `held` and `debt` its row's UPDATE
+        returned: the values in the database, which the daily run (it does not take the
+        customer's lock) may have moved since the customer was read."""
+        if moved is None:
+            return
         for key, rows in self._memo.items():
             if isinstance(key, tuple) and key[0] == "open":
                 for row in rows:
                     if row["id"] == enrollment_id:
-                        row["held"] = row["held"] + held
-                        row["debt"] = row["debt"] + debt_by if debt is None else debt
+                        row["held"], row["debt"] = moved[0], moved[1]
 
     def one(self, stmt: Any) -> RowMapping | None:
         return self.conn.execute(stmt).mappings().first()
@@ -203,10 +204,10 @@ class Books:
             "invoice_id": invoice_id, **refs})
         self.conn.execute(totals_upsert(self.conn.dialect.name), {
             "enrollment_id": enrollment["id"], "kind": kind, "points": points, "last_on": day})
-        debt = self.conn.execute(HOLD_RETURNING_DEBT, {
-            "enrollment": enrollment["id"], "points": points}).scalar()
-        self._enrollment_moved(enrollment["id"], points, debt=int(debt or 0))
-        return lot_id, int(debt or 0)
+        moved = self.conn.execute(HOLD_RETURNING, {
+            "enrollment": enrollment["id"], "points": points}).first()
+        self._enrollment_moved(enrollment["id"], moved)
+        return lot_id, int(moved[1] or 0) if moved is not None else 0
 
     def debt_and_totals(self, enrollment_id: int) -> tuple[int, list[tuple[str, int, dt.date]]]:
         """The enrollment's debt and its cached totals by kind [(kind, points, last entry
@@ -258,13 +259,16 @@ class Books:
             "enrollment_id": enrollment["id"], "kind": kind, "points": points, "last_on": day})
         e = t.enrollments
         if lot_id is None:
-            self.conn.execute(update(e).where(e.c.id == enrollment["id"])
-                              .values(debt=e.c.debt + points, held=e.c.held + points))
-            self._enrollment_moved(enrollment["id"], points, debt_by=points)
+            moved = self.conn.execute(
+                update(e).where(e.c.id == enrollment["id"])
+                .values(debt=e.c.debt + points, held=e.c.held + points)
+                .returning(e.c.held, e.c.debt)).first()
+            self._enrollment_moved(enrollment["id"], moved)
         else:
-            self.conn.execute(update(e).where(e.c.id == enrollment["id"])
-                              .values(held=e.c.held + points))
-            self._enrollment_moved(enrollment["id"], points)
+            moved = self.conn.execute(update(e).where(e.c.id == enrollment["id"])
+                                      .values(held=e.c.held + points)
+                                      .returning(e.c.held, e.c.debt)).first()
+            self._enrollment_moved(enrollment["id"], moved)
             values: dict[str, Any] = {"remaining": t.lots.c.remaining + points}
             if kind in EntryKind.lot_growing_kinds():  # accrual, adjustment
                 values["points"] = t.lots.c.points + points

@@ -193,6 +193,9 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
         """Lock many customers' rows (PostgreSQL), in id order so that two commands locking
         overlapping sets wait for each other instead of deadlocking. SQLite's writers are
         serial already (BEGIN IMMEDIATE)."""
+        for customer_id in ids:  # read anew after the lock (see `customer`)
+            self._memo.pop(("open", customer_id), None)
+            self._memo.pop(("no open coupon", customer_id), None)
         if self.conn.dialect.name != "postgresql":
             return
         ordered = sorted(set(ids))
