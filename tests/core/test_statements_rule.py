@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from patronage.core import statements
+from patronage.service.views import Balance, Expiring
 
 d = dt.date
 DAY = d(2024, 1, 31)
 
 
-@dataclass(frozen=True)
-class Soon:
-    date: dt.date
-    points: int
-
-
-@dataclass(frozen=True)
-class Figures:
-    pending: int = 0
-    available: int = 0
-    earned: int = 0
-    adjusted: int = 0
-    used: int = 0
-    expired: int = 0
-    value: Decimal | None = None
-    expiring: list[Soon] = field(default_factory=list)
+def figures(**values: object) -> Balance:
+    """A member's balance as the service hands it to N2 (`service/views.py` `Balance`)."""
+    return Balance(program="club", program_name="250 Club", as_of=DAY, **values)  # type: ignore[arg-type]
 
 
 def memo(status: str, remaining: str, expires: dt.date | None = None) -> dict[str, object]:
@@ -58,11 +45,11 @@ def test_an_email_address_sends_it_none_prints_it() -> None:
 
 
 def test_the_letter_holds_the_members_figures_and_open_store_credit() -> None:
-    figures = Figures(pending=5, available=100, earned=130, adjusted=-10, used=20, expired=0,
-                      value=Decimal("1.5"), expiring=[Soon(d(2024, 6, 30), 40)])
+    held = figures(pending=5, available=100, earned=130, adjusted=-10, used=20, expired=0,
+                   value=Decimal("1.5"), expiring=[Expiring(d(2024, 6, 30), 40)])
     memos = [memo("open", "25.00", d(2024, 12, 31)), memo("used", "0.00"),
              memo("open", "7.50"), memo("expired", "25.00")]
-    letter = statements.contents("C1", "club", DAY, figures, memos)
+    letter = statements.contents("C1", "club", DAY, held, memos)
     assert letter == {
         "customer": "C1", "program": "club", "as_of": "2024-01-31",
         "pending": 5, "available": 100, "earned": 130, "adjusted": -10, "used": 20,
@@ -72,7 +59,7 @@ def test_the_letter_holds_the_members_figures_and_open_store_credit() -> None:
             {"amount": "25.00", "remaining": "25.00", "expires": "2024-12-31"},
             {"amount": "25.00", "remaining": "7.50", "expires": None}],
     }
-    assert statements.contents("C1", "club", DAY, Figures(), [])["value"] is None
+    assert statements.contents("C1", "club", DAY, figures(), [])["value"] is None
 
 
 def test_the_tally_counts_letters_by_way_and_the_members_skipped() -> None:
