@@ -31,7 +31,7 @@ def extras(tx: Tx, enrollment: Mapping[Any, Any], program: Program, earning: Ear
     rules = program.status_tiers
     if rules is None:
         return []
-    level = rules.level(_standing(tx, int(enrollment["id"])).tier)
+    level = rules.level(tx.repo.tier_standing(int(enrollment["id"])).tier)
     if level is None:
         return []
     points = rules_of.extra_points(earning.rate.exact(earning.eligible), level.multiplier)
@@ -46,7 +46,7 @@ def after_accrual(tx: Tx, enrollment: Mapping[Any, Any], program: Program, invoi
     if rules is None:
         return
     eid, customer_id = int(enrollment["id"]), str(enrollment["customer_id"])
-    before = _standing(tx, eid)  # as `extras` read it: once per command
+    before = tx.repo.tier_standing(eid)  # as `extras` read it: once per command
     figure = _measure(tx, rules, eid, customer_id)(*rules_of.window(rules, day))
     after = rules_of.after_invoice(rules, before, figure, day)
     if after != before:
@@ -105,7 +105,7 @@ def _settle(tx: Tx, program: Program, rules: TierRules, row: Mapping[Any, Any],
     enrollment = tx.repo.enrollment(eid)
     if enrollment is None or enrollment["status"] != "open":
         return done
-    before = _standing(tx, eid, fresh=True)  # read again now that the customer is locked
+    before = tx.repo.tier_standing(eid)  # read anew: the customer was just locked
     measure = _measure(tx, rules, eid, customer_id)
     after = rules_of.on_day(rules, before, day, measure)
     if after == before:
@@ -115,7 +115,7 @@ def _settle(tx: Tx, program: Program, rules: TierRules, row: Mapping[Any, Any],
         _move(tx, enrollment, program, before, after, day, "review", figure, None)
         done["tiers_moved_down"] += 1
     else:
-        _save(tx, eid, customer_id, program.id, after)
+        tx.repo.save_tier_standing(eid, customer_id, program.id, after)
         done["tier_reviews_pending" if after.pending else "tier_reviews_cleared"] += 1
     return done
 
@@ -145,7 +145,7 @@ def _move(tx: Tx, enrollment: Mapping[Any, Any], program: Program, before: Stand
     rules = program.status_tiers
     assert rules is not None
     eid, customer_id = int(enrollment["id"]), str(enrollment["customer_id"])
-    _save(tx, eid, customer_id, program.id, after)
+    tx.repo.save_tier_standing(eid, customer_id, program.id, after)
     if after.tier == before.tier:
         return
     left, to = rules.level(before.tier), rules.level(after.tier)
@@ -167,22 +167,6 @@ def _move(tx: Tx, enrollment: Mapping[Any, Any], program: Program, before: Stand
     if invoice is not None:
         payload["invoice"] = invoice["external_id"]
     tx.repo.record_event("tier.changed", day, customer_id, payload, tx.now)
-
-
-def _standing(tx: Tx, eid: int, fresh: bool = False) -> Standing:
-    """The enrollment's standing, read once per command (unit of work): the post reads it
-    for the extra (T3) and uses it again once the points are written (T4). Every write of
-    it goes through `_save`, so what the command remembers is what is stored."""
-    key = ("tier standing", eid)
-    if fresh or key not in tx.seen:
-        tx.seen[key] = tx.repo.tier_standing(eid)
-    standing: Standing = tx.seen[key]
-    return standing
-
-
-def _save(tx: Tx, eid: int, customer_id: str, program_id: str, now: Standing) -> None:
-    tx.repo.save_tier_standing(eid, customer_id, program_id, now)
-    tx.seen[("tier standing", eid)] = now
 
 
 def held(tx: Tx, enrollment_id: int | None, program: Program | None) -> str | None:

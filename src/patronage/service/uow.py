@@ -6,8 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
@@ -23,9 +22,6 @@ class Tx:
     day: dt.date
     now: dt.datetime
     user: str | None = None
-    # What the command read once and asks again, by what it is (the customer's tier
-    # standing: service/tiers.py); the unit of work's own, gone with it.
-    seen: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass

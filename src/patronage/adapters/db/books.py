@@ -132,11 +132,10 @@ class Books:
         customer's lock) may have moved since the customer was read."""
         if moved is None:
             return
-        for key, rows in self._memo.items():
-            if isinstance(key, tuple) and key[0] == "open":
-                for row in rows:
-                    if row["id"] == enrollment_id:
-                        row["held"], row["debt"] = moved[0], moved[1]
+        for rows in self._memo.get("open", {}).values():
+            for row in rows:
+                if row["id"] == enrollment_id:
+                    row["held"], row["debt"] = moved[0], moved[1]
 
     def one(self, stmt: Any) -> RowMapping | None:
         return self.conn.execute(stmt).mappings().first()
@@ -258,17 +257,13 @@ class Books:
         self.conn.execute(totals_upsert(self.conn.dialect.name), {
             "enrollment_id": enrollment["id"], "kind": kind, "points": points, "last_on": day})
         e = t.enrollments
-        if lot_id is None:
-            moved = self.conn.execute(
-                update(e).where(e.c.id == enrollment["id"])
-                .values(debt=e.c.debt + points, held=e.c.held + points)
-                .returning(e.c.held, e.c.debt)).first()
-            self._enrollment_moved(enrollment["id"], moved)
-        else:
-            moved = self.conn.execute(update(e).where(e.c.id == enrollment["id"])
-                                      .values(held=e.c.held + points)
-                                      .returning(e.c.held, e.c.debt)).first()
-            self._enrollment_moved(enrollment["id"], moved)
+        moved_by: dict[str, Any] = {"held": e.c.held + points}
+        if lot_id is None:  # L5: an entry with no lot moves the debt
+            moved_by["debt"] = e.c.debt + points
+        moved = self.conn.execute(update(e).where(e.c.id == enrollment["id"]).values(**moved_by)
+                                  .returning(e.c.held, e.c.debt)).first()
+        self._enrollment_moved(enrollment["id"], moved)
+        if lot_id is not None:
             values: dict[str, Any] = {"remaining": t.lots.c.remaining + points}
             if kind in EntryKind.lot_growing_kinds():  # accrual, adjustment
                 values["points"] = t.lots.c.points + points
@@ -358,9 +353,7 @@ class Books:
         a command's answer reads its invoice without another statement. Rows this unit
         of work wrote are locked until it ends, so nothing else can have changed them; a
         row written in a savepoint is not remembered."""
-        known: dict[int, RowMapping] | None = self.__dict__.get("_invoices_written")
-        if known is None:
-            known = self.__dict__["_invoices_written"] = {}
+        known: dict[int, RowMapping] = self._memo.setdefault("invoices written", {})
         return known
 
     def invoice_lines(self, pk: int) -> list[RowMapping]:
@@ -460,13 +453,12 @@ class Books:
     def open_coupons(self, customer_id: str) -> list[Any]:
         """The customer's coupons with status open, in id order (none, without a statement,
         when the customer's read found none: `Repository.customer`)."""
-        if self._memo.get(("no open coupon", customer_id)):
+        if customer_id in self._memo.get("no open coupon", ()):
             return []
         return [c for c in self.coupons(customer_id) if c["status"] == "open"]
 
     def _coupons_changed(self) -> None:
-        for key in [k for k in self._memo if isinstance(k, tuple) and k[0] == "no open coupon"]:
-            del self._memo[key]
+        self._memo.pop("no open coupon", None)
 
     def update_coupon(self, coupon_id: int, **values: Any) -> None:
         self._coupons_changed()

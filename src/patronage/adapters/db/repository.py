@@ -167,6 +167,7 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
                 self.conn.execute(LOCK_CUSTOMER, {"customer": customer_id}).first() is None:
             return None
         rows = self.conn.execute(_customer_book(), {"customer": customer_id}).all()
+        self._memo.pop("tier standing", None)  # read anew with the customer (and its lock)
         if not rows:
             return None
         first = rows[0]._mapping
@@ -184,18 +185,22 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
             if held["prog__id"] is not None:
                 self._memo[("program", held["prog__id"])] = \
                     self._program(_part(held, "prog__", t.programs))  # type: ignore[arg-type]
-        self._memo[("open", customer_id)] = opened
-        if not first["book__coupon"]:
-            self._memo[("no open coupon", customer_id)] = True
+        self._memo.setdefault("open", {})[customer_id] = opened
+        none_open: set[str] = self._memo.setdefault("no open coupon", set())
+        if first["book__coupon"]:
+            none_open.discard(customer_id)
+        else:
+            none_open.add(customer_id)
         return customer
 
     def lock_customers(self, ids: list[str]) -> None:
         """Lock many customers' rows (PostgreSQL), in id order so that two commands locking
         overlapping sets wait for each other instead of deadlocking. SQLite's writers are
         serial already (BEGIN IMMEDIATE)."""
-        for customer_id in ids:  # read anew after the lock (see `customer`)
-            self._memo.pop(("open", customer_id), None)
-            self._memo.pop(("no open coupon", customer_id), None)
+        self._memo.pop("tier standing", None)  # read anew after the lock (see `customer`)
+        for customer_id in ids:
+            self._memo.get("open", {}).pop(customer_id, None)
+            self._memo.get("no open coupon", set()).discard(customer_id)
         if self.conn.dialect.name != "postgresql":
             return
         ordered = sorted(set(ids))
@@ -370,7 +375,7 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
                         .order_by(c.id))
 
     def open_enrollment(self, customer_id: str) -> RowMapping | None:
-        known = self._memo.get(("open", customer_id))
+        known = self._memo.get("open", {}).get(customer_id)
         if known is not None:  # read with the customer (`customer`)
             return known[0] if known else None
         e = t.enrollments
@@ -398,7 +403,7 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
     # --- several programs per customer (0009_many_programs) ---------------------------------
     def open_enrollments(self, customer_id: str) -> list[RowMapping]:
         """Every open enrollment of the customer, oldest first (E1 with `many`)."""
-        known = self._memo.get(("open", customer_id))
+        known = self._memo.get("open", {}).get(customer_id)
         if known is not None:  # read with the customer (`customer`)
             return list(known)
         e = t.enrollments
@@ -423,8 +428,7 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
     def _enrollments_changed(self) -> None:
         """An enrollment opened, closed or re-dated: the open ones read with a customer are
         read again when next asked for."""
-        for key in [k for k in self._memo if isinstance(k, tuple) and k[0] == "open"]:
-            del self._memo[key]
+        self._memo.pop("open", None)
 
     def insert_enrollment(self, customer_id: str, program_id: str, start: dt.date,
                           period: tuple[dt.date, dt.date] | None) -> int:

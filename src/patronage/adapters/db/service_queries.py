@@ -31,6 +31,7 @@ from patronage.core.tiers import Standing
 
 class ServiceQueries:
     conn: Connection
+    _memo: dict[Any, Any]  # Repository's: what the unit of work read once
 
     if TYPE_CHECKING:  # Books's and Repository's
         def one(self, stmt: Any) -> RowMapping | None: ...
@@ -269,7 +270,14 @@ class ServiceQueries:
 
     # --- tiers (issue 23 item 1; tier_queries.py holds the SQL) ------------------------
     def tier_standing(self, enrollment_id: int) -> Standing:
-        return tier_queries.standing(self.conn, enrollment_id)
+        """The enrollment's standing, read once per unit of work (a post reads it for the
+        extra, T3, for the move after its points, T4, and for the answer's tier, T9) and
+        again after its customer is read anew (`Repository.customer`: the daily run reads
+        it under the customer's lock). Every write of it is `save_tier_standing`."""
+        known: dict[int, Standing] = self._memo.setdefault("tier standing", {})
+        if enrollment_id not in known:
+            known[enrollment_id] = tier_queries.standing(self.conn, enrollment_id)
+        return known[enrollment_id]
 
     @staticmethod
     def tier_standing_of(row: RowMapping) -> Standing:
@@ -278,6 +286,7 @@ class ServiceQueries:
     def save_tier_standing(self, enrollment_id: int, customer_id: str, program_id: str,
                            now: Standing) -> None:
         tier_queries.save_standing(self.conn, enrollment_id, customer_id, program_id, now)
+        self._memo.setdefault("tier standing", {})[enrollment_id] = now
 
     def tier_qualifying(self, measure: str, pairs: Iterable[tuple[int, str]],
                         first: dt.date, last: dt.date) -> dict[int, Decimal]:
