@@ -169,7 +169,10 @@ class FakeBooks:
 
     def open_lot(self, enrollment: Row, kind: str, invoice_id: int | None,
                  day: dt.date, available_on: dt.date, expires_on: dt.date | None, points: int,
-                 at: dt.datetime, **refs: Any) -> tuple[int, int]:
+                 at: dt.datetime, *, link_invoice: bool = False,
+                 **refs: Any) -> tuple[int, int]:
+        if link_invoice:
+            raise NotImplementedError("the fakes hold no invoices")
         lot_id = len(self.lot_rows) + 1
         self.lot_rows[lot_id] = {
             "id": lot_id, "enrollment_id": enrollment["id"], "customer_id": enrollment["customer_id"],

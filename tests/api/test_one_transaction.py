@@ -48,10 +48,14 @@ class Shop:
         self.counting = False
         engine = self.facade.engine
         event.listen(engine, "begin", lambda _conn: self._count("transactions"))
-        event.listen(engine, "before_cursor_execute",
-                     lambda _conn, _cursor, statement, *_: self._count(
-                         "lots read" if re.search(r"\sFROM lots\b", statement) else "other"))
+        event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine.pool, "checkout", lambda *_: self._count("checkouts"))
+
+    def _statement(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self._count("statements")
+        self._count("lots read" if re.search(r"\sFROM lots\b", statement) else "other")
+        if getattr(conn.connection.dbapi_connection, "autocommit", False) is True:
+            self._count("autocommitted")  # psycopg's own: sends no BEGIN
 
     def _count(self, what: str) -> None:
         if self.counting:
@@ -105,6 +109,47 @@ def test_a_post_is_one_transaction_with_its_balance_and_audit(
     assert answer.status_code == 200
     assert (counts["transactions"], counts["checkouts"]) == (1, 1)
     assert counts["lots read"] == 1  # the enrollment's figures are worked out once
+    # A lookup on PostgreSQL commits each statement by itself (no BEGIN and ROLLBACK: at
+    # READ COMMITTED a transaction gives its statements no common snapshot anyway).
+    postgresql = s.facade.engine.dialect.name == "postgresql"
+    assert counts["autocommitted"] == (counts["statements"] if postgresql else 0)
+    assert counts["statements"] > 0
+
+
+def test_a_quote_is_one_checkout_with_its_audit(shop: tuple[Shop, TestClient]) -> None:
+    s, client = shop
+    client.get("/v1/customers/C1/balance", headers={"Authorization": f"Bearer {s.cashier}"})
+    body = {k: v for k, v in sale("Q").items() if k != "id"}
+    answer, counts = s.counted(client, "POST", "/v1/quotes", s.cashier, body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["points"] == 1200
+    assert s.audit()[-1] == ("POST", "/v1/quotes", 200, "till-1")
+    postgresql = s.facade.engine.dialect.name == "postgresql"
+    # PostgreSQL: the lookup writes the audit row itself; SQLite: a unit of work after it.
+    assert (counts["transactions"], counts["checkouts"]) == ((1, 1) if postgresql else (2, 2))
+    assert counts["autocommitted"] == (counts["statements"] if postgresql else 0)
+    assert counts["statements"] > 0
+    answer, _ = s.counted(client, "POST", "/v1/quotes", s.cashier, {**body, "store": 7})
+    assert answer.status_code == 404, answer.text  # refused: recorded all the same
+    assert s.audit()[-1] == ("POST", "/v1/quotes", 404, "till-1")
+
+
+def test_a_lookup_never_writes(shop: tuple[Shop, TestClient]) -> None:
+    """A point read on the primary keeps nothing: on PostgreSQL, where each of its statements
+    commits by itself, a write is refused before it is sent."""
+    s, _client = shop
+
+    def renames(tx: Any) -> None:
+        tx.repo.conn.execute(sa.text("update customers set name = 'Eve' where id = 'C1'"))
+
+    if s.facade.engine.dialect.name == "postgresql":
+        with pytest.raises(RuntimeError, match="a lookup may not write"):
+            s.facade.read(renames, primary=True)
+    else:
+        s.facade.read(renames, primary=True)  # a read transaction, rolled back
+    with s.facade.engine.connect() as conn:
+        name = conn.execute(sa.text("select name from customers where id = 'C1'"))
+        assert name.scalar_one() == "Ann"
 
 
 def test_a_refused_post_keeps_nothing_but_its_audit(shop: tuple[Shop, TestClient]) -> None:

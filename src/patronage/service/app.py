@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from patronage.adapters.db.engine import READ_ONLY
+from patronage.adapters.db.engine import READ_ONLY, lookups
 from patronage.adapters.db.repository import Repository
 from patronage.adapters.smtp import SmtpSettings
 from patronage.service import (
@@ -32,7 +32,7 @@ from patronage.service import (
     setup,
 )
 from patronage.service.clock import Clock, SystemClock
-from patronage.service.uow import Tx, bulk_unit_of_work, ride, unit_of_work
+from patronage.service.uow import Tx, bulk_unit_of_work, ride, unit_of_work, write_after_lookup
 from patronage.service.views import Balance, CustomerView, InvoiceView, Outcome
 
 T = TypeVar("T")
@@ -49,6 +49,7 @@ class Patronage:
         # A streaming replica for reports, listings and exports (PATRONAGE_READ_DATABASE_URL);
         # the primary when there is none.
         self.read_engine = read_engine or engine
+        self.lookup_engine = lookups(engine)  # `read(primary=True)`: see lookups
         self.clock = clock or SystemClock()
         self.send_mail = send_mail  # False for scenario runs and benchmarks: never real mail
 
@@ -61,12 +62,14 @@ class Patronage:
         reports, listings, exports. A replica lags the primary (by milliseconds, more under
         load), so `primary=True` for a read that a write decides on or that must see a write
         just made: a quote, a preview, the point lookups a POS makes around its posts."""
-        with (self.engine if primary else self.read_engine).connect() as conn:
+        with (self.lookup_engine if primary else self.read_engine).connect() as conn:
             conn.execution_options(**{READ_ONLY: True})
             tx = Tx(Repository(conn), self.clock.today(), self.clock.now())
             try:
                 ride(tx)
-                return fn(tx)
+                answer = fn(tx)
+                write_after_lookup(tx)
+                return answer
             finally:
                 conn.rollback()
 

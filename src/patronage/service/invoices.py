@@ -288,11 +288,9 @@ def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
     if now is None:
         try_accrue(tx, pk, day)  # paid later, several programs, or nothing to earn
         return pk
-    lot_id = None
     if now.points > 0:
-        lot_id = ledger.accrue(tx, now.enrollment, now.program, now.points, day, invoice_id=pk,
-                               ref=f"invoice {b.id}")
-        tx.repo.update_invoice(pk, lot_id=lot_id)
+        ledger.accrue(tx, now.enrollment, now.program, now.points, day, invoice_id=pk,
+                      ref=f"invoice {b.id}", link_invoice=True)
     accrued(tx, now.enrollment, now.program, pk, b.id, b.customer, b.store, now.rate,
             now.points, day)
     return pk

@@ -73,15 +73,17 @@ def _held(tx: Tx, program: Program, customer_id: str, enrollment_id: int | None)
 def accrue(tx: Tx, enrollment: Row, program: Program, points: int, day: dt.date, *,
            kind: str = EntryKind.ACCRUAL, invoice_id: int | None = None,
            expires_on: dt.date | None = None, at_once: bool = False,
-           ref: str | None = None, user: str | None = None, reason: str | None = None) -> int:
-    """A6/J3: one new lot. Pending for grace_days unless `at_once`; returns the lot id."""
+           ref: str | None = None, user: str | None = None, reason: str | None = None,
+           link_invoice: bool = False) -> int:
+    """A6/J3: one new lot. Pending for grace_days unless `at_once`; returns the lot id.
+    `link_invoice`: it is `invoice_id`'s own lot (`invoices.lot_id`), written with it."""
     if points <= 0:  # an entry the other way would journal what the ledger never held
         raise ValueError(f"an accrual adds points: {points}")
     available_on, expires_on = new_lot_dates(day, program.grace_days,
                                              program.points_expire_days, at_once, expires_on)
     lot_id, debt = tx.repo.open_lot(enrollment, kind, invoice_id, day, available_on,
-                                    expires_on, points, tx.now, ref=ref, user=user,
-                                    reason=reason)
+                                    expires_on, points, tx.now, link_invoice=link_invoice,
+                                    ref=ref, user=user, reason=reason)
     book_points(tx, program, day, kind, points, enrollment["customer_id"], ref,
                 enrollment_id=enrollment["id"])
     if available_on <= tx.day and debt < 0:

@@ -114,7 +114,8 @@ class EnrollmentBooks(Protocol):
 
     def open_lot(self, enrollment: Row, kind: str, invoice_id: int | None,
                  day: dt.date, available_on: dt.date, expires_on: dt.date | None, points: int,
-                 at: dt.datetime, **refs: Any) -> tuple[int, int]: ...
+                 at: dt.datetime, *, link_invoice: bool = False,
+                 **refs: Any) -> tuple[int, int]: ...
 
     def entry(self, enrollment: Row, day: dt.date, kind: str, points: int,
               lot_id: int | None, at: dt.datetime, **refs: Any) -> None: ...

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from patronage.adapters.db.engine import LOOKUP
 from patronage.adapters.db.repository import Repository
 from patronage.service.clock import Clock
 
@@ -50,6 +51,21 @@ def ride(tx: Tx) -> None:
     extra = rider.get()
     if extra is not None:
         extra.first(tx)
+
+
+def write_after_lookup(tx: Tx) -> None:
+    """A lookup that commits each statement by itself (PostgreSQL, `engine.lookups`) writes
+    the request's `write` (its audit row) itself when it has answered, so a quote is one
+    connection and no second transaction. Elsewhere a read is rolled back, and the entry
+    point writes it afterwards in a unit of work of its own."""
+    extra = rider.get()
+    conn = tx.repo.conn
+    if extra is None or extra.write is None or extra.written \
+            or not conn.get_execution_options().get(LOOKUP):
+        return
+    conn.execution_options(**{LOOKUP: False})  # this one write is the request's own record
+    extra.write(tx)
+    extra.written = True
 
 
 @contextmanager

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, RowMapping
 
 from patronage.adapters.db import tables as t
+from patronage.adapters.db.engine import LOOKUP
 from patronage.adapters.db.run_parts import CustomerRange, in_range
 from patronage.core.entries import EntryKind
 from patronage.core.journal import Posting
@@ -40,6 +41,11 @@ from patronage.core.lots import LotState
 from patronage.core.money import from_cents
 
 LIVE = t.lots.c.remaining > literal_column("0")  # literal, so the partial indexes apply
+
+
+def cast_row(values: dict[str, Any]) -> RowMapping:
+    """A row kept as a plain mapping, read as rows are (by column name)."""
+    return values  # type: ignore[return-value]
 
 
 def new_id(result: Any) -> int:
@@ -84,6 +90,74 @@ HOLD_RETURNING = update(t.enrollments) \
 INSERT_JOURNAL_ENTRY = insert(t.journal_entries)
 INSERT_POSTINGS = insert(t.journal_postings)
 INSERT_EVENT = insert(t.events)
+
+
+ENTRY_REFS = frozenset({"ref", "user", "reason"})  # what `open_lot`'s entry may carry
+
+
+@cache
+def _open_lot_at_once() -> Any:
+    """`Books.open_lot` on PostgreSQL in one statement, data-modifying CTEs in one snapshot:
+    the lot with its points, its entry, the kind's total, the enrollment's `held` (returned
+    with its debt) and, with `link_invoice`, the invoice's `lot_id`. Foreign keys are checked
+    at the statement's end, when the lot the entry names exists."""
+    from sqlalchemy.dialects import postgresql
+
+    lots, ledger, tot, e, inv = t.lots, t.ledger, t.enrollment_totals, t.enrollments, t.invoices
+
+    def value(name: str, column: Any) -> Any:  # named apart from every column: an UPDATE
+        return bindparam(f"v_{name}", type_=column.type)  # takes a column's name as a SET
+
+    lot = insert(lots).values(
+        enrollment_id=value("enrollment_id", lots.c.enrollment_id),
+        customer_id=value("customer_id", lots.c.customer_id), source=value("kind", lots.c.source),
+        invoice_id=value("invoice_id", lots.c.invoice_id),
+        accrual_date=value("day", lots.c.accrual_date),
+        available_on=value("available_on", lots.c.available_on),
+        expires_on=value("expires_on", lots.c.expires_on), points=value("points", lots.c.points),
+        remaining=value("points", lots.c.remaining)).returning(lots.c.id).cte("new_lot")
+    columns = ["enrollment_id", "customer_id", "date", "kind", "points", "lot_id", "invoice_id",
+               "ref", "user", "reason", "recorded_at"]
+    entry = insert(ledger).from_select(columns, select(
+        value("enrollment_id", ledger.c.enrollment_id), value("customer_id", ledger.c.customer_id),
+        value("day", ledger.c.date), value("kind", ledger.c.kind), value("points", ledger.c.points),
+        lot.c.id, value("invoice_id", ledger.c.invoice_id), value("ref", ledger.c.ref),
+        value("user", ledger.c.user), value("reason", ledger.c.reason),
+        value("at", ledger.c.recorded_at))).cte("new_entry")
+    upsert = postgresql.insert(tot).values(
+        enrollment_id=value("enrollment_id", tot.c.enrollment_id), kind=value("kind", tot.c.kind),
+        points=value("points", tot.c.points), last_on=value("day", tot.c.last_on))
+    total = upsert.on_conflict_do_update(
+        index_elements=[tot.c.enrollment_id, tot.c.kind],
+        set_={"points": tot.c.points + upsert.excluded.points,
+              "last_on": case((upsert.excluded.last_on > tot.c.last_on, upsert.excluded.last_on),
+                              else_=tot.c.last_on)}).cte("new_total")
+    moved = update(e).where(e.c.id == value("enrollment_id", e.c.id)) \
+        .values(held=e.c.held + value("points", e.c.held)) \
+        .returning(e.c.held, e.c.debt).cte("moved")
+    linked = update(inv).where(inv.c.id == value("link_invoice", inv.c.id)) \
+        .values(lot_id=select(lot.c.id).scalar_subquery()).cte("linked")
+    return select(lot.c.id, moved.c.held, moved.c.debt) \
+        .select_from(lot.outerjoin(moved, literal_column("true"))) \
+        .add_cte(entry, total, linked)
+
+
+@cache
+def _journal_at_once(postings: int) -> Any:
+    """`Books.journal` on PostgreSQL in one statement: the entry (a data-modifying CTE)
+    and its `postings` postings, which name it."""
+    je, jp = t.journal_entries, t.journal_postings
+    entry = insert(je).values(
+        date=bindparam("date", type_=je.c.date.type), kind=bindparam("kind", type_=je.c.kind.type),
+        memo=bindparam("memo", type_=je.c.memo.type),
+        reference=bindparam("reference", type_=je.c.reference.type),
+        customer_id=bindparam("customer_id", type_=je.c.customer_id.type),
+    ).returning(je.c.id).cte("new_journal_entry")
+    rows = [select(entry.c.id, bindparam(f"account_{n}", type_=jp.c.account.type),
+                   bindparam(f"debit_{n}", type_=jp.c.debit.type),
+                   bindparam(f"credit_{n}", type_=jp.c.credit.type)) for n in range(postings)]
+    return insert(jp).add_cte(entry).from_select(
+        ["entry_id", "account", "debit", "credit"], union_all(*rows) if postings > 1 else rows[0])
 
 
 @cache
@@ -187,10 +261,28 @@ class Books:
 
     def open_lot(self, enrollment: Mapping[Any, Any], kind: str, invoice_id: int | None,
                  day: dt.date, available_on: dt.date, expires_on: dt.date | None, points: int,
-                 at: dt.datetime, **refs: Any) -> tuple[int, int]:
+                 at: dt.datetime, *, link_invoice: bool = False,
+                 **refs: Any) -> tuple[int, int]:
         """A new lot holding `points` and the entry that put them there (A6, J3): the lot
         is written with its points, not written empty and then added to. Returns the lot's
-        id and the enrollment's debt (L5: whether the new points pay some of it)."""
+        id and the enrollment's debt (L5: whether the new points pay some of it).
+        `link_invoice`: the lot is the invoice's own (`invoices.lot_id`). One statement on
+        PostgreSQL (`_open_lot_at_once`), five on SQLite, which has no writing CTEs."""
+        if self.conn.dialect.name == "postgresql" and refs.keys() <= ENTRY_REFS:
+            values = {
+                "enrollment_id": enrollment["id"], "customer_id": enrollment["customer_id"],
+                "kind": kind, "invoice_id": invoice_id, "day": day,
+                "available_on": available_on, "expires_on": expires_on, "points": points,
+                "at": at, "ref": refs.get("ref"), "user": refs.get("user"),
+                "reason": refs.get("reason"),
+                "link_invoice": invoice_id if link_invoice else None}
+            done = self.conn.execute(_open_lot_at_once(),
+                                     {f"v_{k}": v for k, v in values.items()}).one()
+            lot_id = int(done[0])
+            self._enrollment_moved(enrollment["id"], done[1:])
+            if link_invoice and invoice_id is not None:
+                self._linked_invoice(invoice_id, lot_id)
+            return lot_id, int(done[2] or 0)
         result = self.conn.execute(INSERT_LOT, {
             "enrollment_id": enrollment["id"], "customer_id": enrollment["customer_id"],
             "source": kind, "invoice_id": invoice_id, "accrual_date": day,
@@ -206,6 +298,8 @@ class Books:
         moved = self.conn.execute(HOLD_RETURNING, {
             "enrollment": enrollment["id"], "points": points}).first()
         self._enrollment_moved(enrollment["id"], moved)
+        if link_invoice and invoice_id is not None:
+            self.update_invoice(invoice_id, lot_id=lot_id)
         return lot_id, int(moved[1] or 0) if moved is not None else 0
 
     def debt_and_totals(self, enrollment_id: int) -> tuple[int, list[tuple[str, int, dt.date]]]:
@@ -225,8 +319,17 @@ class Books:
             int, list[tuple[str, int, dt.date]], list[tuple[dt.date | None, int, int]]]:
         """`debt_and_totals` and `live_points` in one statement (a balance's figures): the
         totals' rows and the live lots' sums per expiry day, told apart by a tag."""
-        return _figures(self.conn.execute(_balance_figures(), {
-            "enrollment": enrollment_id, "day": day}).all())
+        key = (enrollment_id, day)
+        # A lookup never writes (adapters/db/engine.py), so the figures it read stay its
+        # answer: a quote reads them for its redemption limits and again for its balance.
+        figures = self._memo.setdefault("figures", {}) if self._lookup() else {}
+        if key not in figures:
+            figures[key] = _figures(self.conn.execute(_balance_figures(), {
+                "enrollment": enrollment_id, "day": day}).all())
+        return figures[key]  # type: ignore[no-any-return]
+
+    def _lookup(self) -> bool:
+        return bool(self.conn.get_execution_options().get(LOOKUP))
 
     def spendable_points(self, enrollment_id: int, day: dt.date) -> int:
         """The live lots' points available on `day` (L1) plus the debt (L5), in one
@@ -339,6 +442,15 @@ class Books:
     def update_invoice(self, pk: int, **values: Any) -> None:
         row = self.conn.execute(UPDATE_INVOICE, {"invoice_pk": pk, **values}).mappings().first()
         self._wrote_invoice(pk, row)
+
+    def _linked_invoice(self, pk: int, lot_id: int) -> None:
+        """The remembered invoice row takes the `lot_id` the open_lot statement set."""
+        known = self._written_invoices()
+        row = known.get(pk)
+        if row is not None and not self.conn.in_nested_transaction():
+            known[pk] = cast_row({**row, "lot_id": lot_id})
+        else:
+            known.pop(pk, None)
 
     def _wrote_invoice(self, pk: int, row: RowMapping | None) -> None:
         """Remember the row written, unless in a savepoint (which may yet roll back)."""
@@ -476,9 +588,15 @@ class Books:
         postings = [p for p in postings if p.debit or p.credit]
         if not postings:
             return
-        entry = self.conn.execute(INSERT_JOURNAL_ENTRY, {
-            "date": day, "kind": kind, "memo": memo, "reference": reference,
-            "customer_id": customer_id})
+        values = {"date": day, "kind": kind, "memo": memo, "reference": reference,
+                  "customer_id": customer_id}
+        if self.conn.dialect.name == "postgresql" and len(postings) <= 8:  # one statement
+            for n, p in enumerate(postings):
+                values.update({f"account_{n}": p.account, f"debit_{n}": p.debit,
+                               f"credit_{n}": p.credit})
+            self.conn.execute(_journal_at_once(len(postings)), values)
+            return
+        entry = self.conn.execute(INSERT_JOURNAL_ENTRY, values)
         entry_id = new_id(entry)
         self.conn.execute(INSERT_POSTINGS, [
             {"entry_id": entry_id, "account": p.account, "debit": p.debit, "credit": p.credit}

@@ -488,10 +488,13 @@ class BulkRepository(BulkDocuments):
 
     def open_lot(self, enrollment: Any, kind: str, invoice_id: int | None, day: dt.date,
                  available_on: dt.date, expires_on: dt.date | None, points: int,
-                 at: dt.datetime, **refs: Any) -> tuple[int, int]:
+                 at: dt.datetime, *, link_invoice: bool = False,
+                 **refs: Any) -> tuple[int, int]:
         """`Books.open_lot` in the write-behind: the lot, then its entry."""
         lot_id = self.insert_lot(enrollment, kind, invoice_id, day, available_on, expires_on)
         self.entry(enrollment, day, kind, points, lot_id, at, invoice_id=invoice_id, **refs)
+        if link_invoice and invoice_id is not None:
+            self.update_invoice(invoice_id, lot_id=lot_id)
         return lot_id, self.debt(enrollment["id"])
 
     def entry(self, enrollment: Any, day: dt.date, kind: str, points: int,

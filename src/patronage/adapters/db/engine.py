@@ -18,6 +18,8 @@ from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///patronage.db"
 READ_ONLY = "patronage_read_only"  # execution option: a connection that never writes
+LOOKUP = "patronage_lookup"  # execution option: a point read, each statement on its own
+WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE")
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -54,8 +56,30 @@ def make_engine(url: str | None = None) -> Engine:
         )
         _sqlite_immediate(engine, wal=not memory)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         json_serializer=to_json)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                           json_serializer=to_json)
+    _lookups_never_write(engine)
+    return engine
+
+
+def lookups(engine: Engine) -> Engine:
+    """The engine for point reads on the primary (a balance, a quote): on PostgreSQL each
+    statement commits on its own (AUTOCOMMIT), which spares the BEGIN and the ROLLBACK, two
+    of a balance's six round trips. At READ COMMITTED a transaction gives its statements no
+    common snapshot anyway, so a lookup sees what it saw before. A lookup that tried to
+    write would keep its write, so any write statement on it is refused (below). SQLite
+    keeps its read transaction (one snapshot), as BEGIN costs it no round trip."""
+    if is_sqlite(engine):
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{LOOKUP: True})
+
+
+def _lookups_never_write(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse(conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(LOOKUP) and statement.lstrip()[:8].upper().startswith(
+                WRITES):
+            raise RuntimeError(f"a lookup may not write: {statement[:60]}")
 
 
 def to_json(value: Any) -> str:

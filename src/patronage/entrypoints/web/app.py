@@ -13,10 +13,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from patronage.core.money import fmt
 from patronage.entrypoints.web.deps import HERE, Console
@@ -50,16 +51,33 @@ def mount(api: Any, facade: Patronage) -> None:
     for router in ROUTERS:
         api.include_router(router)
 
-    @api.middleware("http")
-    async def _security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    api.add_middleware(SecurityHeaders)
+
+
+class SecurityHeaders:
+    """A plain ASGI middleware: the console's pages get the CSP and framing headers, every
+    answer `nosniff` (Starlette's BaseHTTPMiddleware cost each request a task group)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", CSP)
+                    headers.setdefault("X-Frame-Options", "DENY")
+                    headers.setdefault("Referrer-Policy", "same-origin")
+                    headers.setdefault("Cache-Control", "no-store")
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def create_app(facade: Patronage) -> FastAPI:
