@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from patronage.adapters.db import tables as t
 from patronage.bootstrap import open_app
 from patronage.entrypoints.cli import app as cli
+from patronage.entrypoints.ops import commands
 from patronage.entrypoints.ops.files import in_date_order, read_invoices
 from patronage.service import bulk, check
 from patronage.service.app import Patronage
@@ -26,21 +27,15 @@ LAST = story.START + dt.timedelta(days=81)
 LATER = LAST + dt.timedelta(days=60)
 
 
-@pytest.mark.parametrize(("streamed", "batch", "hand_off"),
-                         [(False, 7, bulk.HAND_OFF), (True, 7, bulk.HAND_OFF),
-                          (True, 100_000, bulk.HAND_OFF), (True, 7, 1), (True, 100_000, 1)],
-                         ids=["sorted", "streamed", "one-transaction", "handed-off",
-                              "handed-off-one-transaction"])
+@pytest.mark.parametrize(("streamed", "batch"),
+                         [(False, 7), (True, 7), (True, 100_000)],
+                         ids=["sorted", "streamed", "one-transaction"])
 def test_import_gives_the_books_of_posting_online(two_shops: tuple[Patronage, Patronage],
                                                   tmp_path: Path, streamed: bool,
-                                                  batch: int, hand_off: int,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                  batch: int) -> None:
     """Days shuffled in the file (sorted in memory), or in order (streamed as read); with
     a commit every seven invoices (memory starts again each time), or one transaction for
-    the whole file (what the daily run asks is answered from memory all along); the
-    history rows handed to the writing thread after every invoice (SQLite), or a few
-    hundred at a time."""
-    monkeypatch.setattr(bulk, "HAND_OFF", hand_off)
+    the whole file (what the daily run asks is answered from memory all along)."""
     online, imported = two_shops
     bodies = story.invoices()
     story.post_online(online, online.clock, bodies, LAST)  # type: ignore[arg-type]
@@ -220,10 +215,10 @@ def test_memory_dropped_inside_a_window_is_loaded_again(two_shops: tuple[Patrona
     slow_one = bodies[len(bodies) // 3]["id"]
     post, known = bulk.POSTS["invoice"]
 
-    def post_or_slow(tx: Any, body: Any, digest: str | None = None) -> Any:
+    def post_or_slow(tx: Any, body: Any) -> Any:
         if isinstance(tx.repo, BulkRepository) and body["id"] == slow_one:
             raise SlowPath
-        return post(tx, body, digest)
+        return post(tx, body)
 
     monkeypatch.setitem(bulk.POSTS, "invoice", (post_or_slow, known))
     imported.clock.set(LAST)  # type: ignore[attr-defined]
@@ -233,3 +228,7 @@ def test_memory_dropped_inside_a_window_is_loaded_again(two_shops: tuple[Patrona
     assert result.slow == 1
     imported.run_maintenance({"date": LAST})
     assert story.books(imported) == story.books(online)
+
+
+def test_the_commands_batch_is_the_importers() -> None:
+    assert commands.BATCH == bulk.BATCH

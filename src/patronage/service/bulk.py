@@ -90,9 +90,7 @@ Known = Callable[[BulkRepository, dict[str, Any]], bool]
 ORDER = {"customer": 0, "adjustment": 1, "invoice": 2, "payment": 3}  # within one day
 BATCH = 5000  # documents per transaction: the reads, marks and commits of one are shared
 FIRST_WINDOW = 100  # documents: the first window need not wait for a whole batch to be read
-HAND_OFF = 600  # history rows (a dozen invoices' worth) handed to the writing thread at once
-GROWTH = 1.5  # each window after it half as large again, up to a batch: the reading process
-# (about twice as fast as posting) stays ahead, where a whole batch at once made us wait
+GROWTH = 1.5  # each window after it half as large again, up to a batch
 
 
 class Importer:
@@ -191,7 +189,6 @@ class Importer:
                     self.commit()
                     self.result.stopped = True
                     return
-                self.bulk.hand_off(HAND_OFF)
             self.commit(force=False)
         self.commit()
 
@@ -250,10 +247,7 @@ class Importer:
 
 
 def _poster(doc: Doc) -> Post:
-    post = POSTS[doc.kind][0]
-    if doc.digest is None:
-        return post
-    return lambda tx, body: post(tx, body, doc.digest)  # type: ignore[call-arg]
+    return POSTS[doc.kind][0]
 
 
 def _line_offset(err: PatronageError) -> int:
@@ -293,12 +287,8 @@ def run_import(label: str, app: Patronage, docs: Iterable[Doc], on_error: str = 
     began = time.perf_counter()
     with _rare_collections(), app.engine.connect() as conn:
         imp = Importer(app, conn, result, on_error, batch, progress or NoProgress())
-        imp.bulk.writer.start_behind()
         try:
-            try:
-                imp.run(docs, dated, total)
-            finally:
-                imp.bulk.writer.stop_behind()  # waits for it (a failure there is raised)
+            imp.run(docs, dated, total)
         except BaseException:
             conn.rollback()
             raise

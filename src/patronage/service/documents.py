@@ -1,7 +1,7 @@
 """What an import file is read into: documents, and the rows refused while reading.
 
-Kept apart from `service/bulk.py` (and free of the database layer) so that the importer's
-reading process (`entrypoints/ops/readahead.py`) starts without loading it.
+Kept apart from `service/bulk.py` and free of the database layer: reading a file needs
+nothing of the rules.
 """
 
 from __future__ import annotations
@@ -35,4 +35,3 @@ class Doc:
     invoice: str | None = None
     payment: tuple[int, str] | None = None
     card: str | None = None
-    digest: str | None = None  # an invoice's `body_hash`, when the reader worked it out

@@ -234,13 +234,12 @@ def hold_invoice(tx: Tx, inv: Row) -> Row:
     return fresh
 
 
-def post_invoice(tx: Tx, body: Any, digest: str | None = None) -> int:
-    """A1-A6, C2-C5. `digest`: `body_hash` of this body, when the caller has it already
-    (the importer's reading process works it out while this one posts)."""
+def post_invoice(tx: Tx, body: Any) -> int:
+    """A1-A6, C2-C5."""
     b: InvoiceIn = parse(InvoiceIn, body)
     check_date(tx, b.date)
     day = b.date or tx.day
-    digest = digest or body_hash(b)
+    digest = body_hash(b)
     customer = validate_refs(tx, b.store, b.customer)  # the customer's row locked first
     existing = tx.repo.find_invoice(b.id, b.store)  # then C5: a twin that committed is seen
     if existing is not None and existing["store_id"] == b.store \

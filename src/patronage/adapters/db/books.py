@@ -160,6 +160,17 @@ def _journal_at_once(postings: int) -> Any:
         ["entry_id", "account", "debit", "credit"], union_all(*rows) if postings > 1 else rows[0])
 
 
+LINES_AT_ONCE = 20
+
+
+@cache
+def _lines_at_once(count: int, columns: tuple[str, ...]) -> Any:
+    """`count` invoice lines in one multi-row INSERT, values named `<column>_<n>`."""
+    il = t.invoice_lines
+    return insert(il).values([{c: bindparam(f"{c}_{n}", type_=il.c[c].type) for c in columns}
+                              for n in range(count)])
+
+
 @cache
 def _balance_figures() -> Any:
     """`Books.balance_figures`' statement: ('d', debt), ('t', kind, points, last entry day)
@@ -473,8 +484,16 @@ class Books:
                         .order_by(t.invoice_lines.c.line_no))
 
     def insert_lines(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(INSERT_LINES, rows)
+        """One INSERT of all the rows up to `LINES_AT_ONCE` of them (a driver's executemany
+        of a few rows cost a post more than the rest of its writes); an executemany above."""
+        if not rows:
+            return
+        columns = tuple(rows[0])
+        if len(rows) == 1 or len(rows) > LINES_AT_ONCE or any(tuple(r) != columns for r in rows):
+            self.conn.execute(INSERT_LINES, rows if len(rows) > 1 else rows[0])
+            return
+        self.conn.execute(_lines_at_once(len(rows), columns),
+                          {f"{c}_{n}": r[c] for n, r in enumerate(rows) for c in columns})
 
     def set_lines_eligible(self, pk: int, line_nos: list[int]) -> None:
         il = t.invoice_lines

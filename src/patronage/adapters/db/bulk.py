@@ -31,7 +31,6 @@ from patronage.adapters.db.books import LIVE, totals_upsert
 from patronage.adapters.db.bulk_documents import BulkDocuments
 from patronage.adapters.db.bulk_writer import (
     ALLOCATED,
-    BEHIND,
     BUFFERED,
     CACHED,
     CENT,
@@ -244,21 +243,6 @@ class BulkRepository(BulkDocuments):
             free = self._next_id[table] = [int(top or 0)]
         free[0] += 1
         return free[0]
-
-    def hand_off(self, least: int) -> None:
-        """Between items: the history rows (`BEHIND`) to the writer's thread, once `least`
-        have gathered; they are then written as a flush would, while the rules go on."""
-        rows = self.rows
-        if self.writer.behind is None or self.in_item or \
-                sum(len(rows[name]) for name in BEHIND) < least:
-            return  # (without a thread they wait for the batch's flush, as ever)
-        fresh = self.fresh
-        for name in BEHIND:
-            if held := rows[name]:
-                self.writer.insert_behind(name, held)
-                fresh.difference_update(map(id, held))
-                held.clear()
-        self.writer.send_behind()
 
     def flush(self, tables: set[str] | None = None) -> None:
         """Send the buffered inserts, updates and totals to the database: all of them, or

@@ -37,7 +37,6 @@ from patronage.adapters.db.migrate import upgrade
 from patronage.entrypoints.ops import benchdata as data
 from patronage.entrypoints.ops.files import read_customers, read_invoices
 from patronage.entrypoints.ops.progress import reporter
-from patronage.entrypoints.ops.readahead import reader
 from patronage.entrypoints.ops.scratch import is_postgres, scratch_url
 from patronage.service import bulk, check, maintenance
 from patronage.service.app import Patronage
@@ -209,7 +208,7 @@ def _import_pair(engine: Engine, app: Patronage, database: str | None,
     before = _top_ids(engine)
     with reporter("invoices", quiet) as progress:
         imported, import_s = timed(lambda: bulk.import_invoices(  # in date order: streamed
-            app, reader("invoices", files[1]), progress=progress, total=lines))
+            app, read_invoices(files[1]), progress=progress, total=lines))
     written = _count_written(engine, before)
     say(quiet, f"bench: imported {lines:,} lines in {import_s:.1f}s; measuring the storage limit")
     with scratch_url(database, prefix="bench-limit", file=True) as limit_url:
@@ -466,7 +465,7 @@ def _daily_data(engine: Engine, customers: int, quiet: bool) -> dt.date:
             bulk.import_customers(app, read_customers(files[0]), progress=progress,
                                   total=customers)
         with reporter("invoices", quiet) as progress:
-            bulk.import_invoices(app, reader("invoices", files[1]), progress=progress,
+            bulk.import_invoices(app, read_invoices(files[1]), progress=progress,
                                  total=lines)
     return last
 

@@ -60,7 +60,6 @@ def _import(kind: str, file: Path, database: str | None, on_error: str, batch: i
             quiet: bool, payments: Path | None = None) -> None:
     from patronage.entrypoints.ops import progress
     from patronage.entrypoints.ops.files import READERS, in_date_order
-    from patronage.entrypoints.ops.readahead import reader
     from patronage.service import bulk
 
     if on_error not in ("skip", "stop"):
@@ -79,7 +78,7 @@ def _import(kind: str, file: Path, database: str | None, on_error: str, batch: i
         if all(n is not None for n in rows):  # in date order: streamed, whatever its size
             more["total"] = sum(n for n in rows if n is not None)
         with progress.reporter(kind, quiet) as report:
-            result = bulk.IMPORTS[kind](svc, reader(kind, file), on_error=on_error,
+            result = bulk.IMPORTS[kind](svc, READERS[kind](file), on_error=on_error,
                                         batch=batch, progress=report, **more)
         for err in result.errors:
             where = payments if payments and err.kind == "payment" else file

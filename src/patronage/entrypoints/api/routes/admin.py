@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query
 
 from patronage.entrypoints.api import present, records
 from patronage.entrypoints.api import schemas as s
-from patronage.entrypoints.api.deps import Admin, Cashier, Service
+from patronage.entrypoints.api.deps import Admin, Cashier, OneHop, Service
 from patronage.service import inputs as i
 from patronage.service import listing, webhooks
 
-router = APIRouter(prefix="/v1", tags=["set-up"])
+router = APIRouter(prefix="/v1", tags=["set-up"], route_class=OneHop)
 ProgramId = Annotated[str, Path(min_length=1, max_length=100)]
 BigId = Annotated[int, Path(ge=1, le=2**53)]
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -15,11 +15,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from patronage.entrypoints.api.deps import Cashier, Manager, Service
+from patronage.entrypoints.api.deps import Cashier, Manager, OneHop, Service
 from patronage.service import campaigns
 from patronage.service.campaigns import CampaignChange, CampaignIn
 
-router = APIRouter(prefix="/v1", tags=["campaigns"])
+router = APIRouter(prefix="/v1", tags=["campaigns"], route_class=OneHop)
 CampaignId = Annotated[str, Path(min_length=1, max_length=100)]
 
 

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Path, Query
 from patronage.core.errors import invalid
 from patronage.entrypoints.api import present
 from patronage.entrypoints.api import schemas as s
-from patronage.entrypoints.api.deps import Cashier, Manager, Service
+from patronage.entrypoints.api.deps import Cashier, Manager, OneHop, Service
 from patronage.entrypoints.api.records import ApiKey
 from patronage.service import listing
 
-router = APIRouter(prefix="/v1", tags=["customers"])
+router = APIRouter(prefix="/v1", tags=["customers"], route_class=OneHop)
 CustomerId = Annotated[str, Path(min_length=1, max_length=100)]
 CardNumber = Annotated[str, Path(min_length=1, max_length=100)]
 AsOf = Annotated[dt.date | None, Query(description="balances as of this day (default today)")]

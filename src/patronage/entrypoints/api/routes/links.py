@@ -12,12 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from patronage.core import links as rules
 from patronage.core.errors import PatronageError
-from patronage.entrypoints.api.deps import Manager, Service
+from patronage.entrypoints.api.deps import Manager, OneHop, Service
 from patronage.entrypoints.api.routes.customers import CustomerId
 from patronage.service import customer_links
 from patronage.service.customer_links import Link
 
-router = APIRouter(prefix="/v1", tags=["customers"])
+router = APIRouter(prefix="/v1", tags=["customers"], route_class=OneHop)
 log = logging.getLogger("patronage.api")
 LinkId = Annotated[int, Path(ge=1, le=2**62)]
 

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Query
 
 from patronage.entrypoints.api import present
 from patronage.entrypoints.api import schemas as s
-from patronage.entrypoints.api.deps import Manager, Service
+from patronage.entrypoints.api.deps import Manager, OneHop, Service
 from patronage.entrypoints.api.routes.customers import with_user
 from patronage.service import inputs as i
 from patronage.service import listing
 
-router = APIRouter(prefix="/v1", tags=["operations"])
+router = APIRouter(prefix="/v1", tags=["operations"], route_class=OneHop)
 ProgramId = Annotated[str, Path(min_length=1, max_length=100)]
 
 

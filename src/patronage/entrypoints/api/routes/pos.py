@@ -8,13 +8,13 @@ from fastapi import APIRouter, Path, Query
 
 from patronage.entrypoints.api import present
 from patronage.entrypoints.api import schemas as s
-from patronage.entrypoints.api.deps import Cashier, Manager, Service
+from patronage.entrypoints.api.deps import Cashier, Manager, OneHop, Service
 from patronage.entrypoints.api.routes.customers import with_user
 from patronage.entrypoints.api.routes.links import LinkQuery, with_link
 from patronage.service import inputs as i
 from patronage.service.views import Balance, InvoiceView
 
-router = APIRouter(prefix="/v1", tags=["point of sale"])
+router = APIRouter(prefix="/v1", tags=["point of sale"], route_class=OneHop)
 InvoiceId = Annotated[str, Path(min_length=1, max_length=100)]
 StoreQuery = Annotated[int | None, Query(ge=1, le=2_000_000_000,
                                          description="the store, when ids repeat across stores")]

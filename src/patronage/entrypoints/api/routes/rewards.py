@@ -9,14 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from patronage.entrypoints.api import schemas as s
-from patronage.entrypoints.api.deps import Manager, Service
+from patronage.entrypoints.api.deps import Manager, OneHop, Service
 from patronage.entrypoints.api.records import ApiKey
 from patronage.entrypoints.api.routes.customers import CustomerId, with_user
 from patronage.service import rewards_manual
 from patronage.service.app import Patronage
 from patronage.service.uow import Tx
 
-router = APIRouter(prefix="/v1", tags=["rewards by hand"])
+router = APIRouter(prefix="/v1", tags=["rewards by hand"], route_class=OneHop)
 RewardId = Annotated[int, Path(ge=1, le=2**62)]
 
 

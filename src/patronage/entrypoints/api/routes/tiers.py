@@ -15,11 +15,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from patronage.entrypoints.api.deps import Cashier, Manager, Service
+from patronage.entrypoints.api.deps import Cashier, Manager, OneHop, Service
 from patronage.service import tiers
 from patronage.service.enrollment import need_customer
 
-router = APIRouter(prefix="/v1", tags=["tiers"])
+router = APIRouter(prefix="/v1", tags=["tiers"], route_class=OneHop)
 CustomerId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
