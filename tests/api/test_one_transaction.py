@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from patronage.bootstrap import open_app
+from patronage.core.journal import Posting
 from patronage.entrypoints.api import records
 from patronage.entrypoints.api.app import create_app
 from patronage.entrypoints.api.settings import ApiSettings
@@ -142,14 +144,21 @@ def test_a_lookup_never_writes(shop: tuple[Shop, TestClient]) -> None:
     def renames(tx: Any) -> None:
         tx.repo.conn.execute(sa.text("update customers set name = 'Eve' where id = 'C1'"))
 
-    if s.facade.engine.dialect.name == "postgresql":
-        with pytest.raises(RuntimeError, match="a lookup may not write"):
-            s.facade.read(renames, primary=True)
-    else:
-        s.facade.read(renames, primary=True)  # a read transaction, rolled back
+    def journals(tx: Any) -> None:  # on PostgreSQL a WITH ... INSERT: one statement
+        tx.repo.journal(TODAY, "test", [Posting("a", Decimal("1.00"), Decimal(0)),
+                                        Posting("b", Decimal(0), Decimal("1.00"))], "x")
+
+    for writes in (renames, journals):
+        if s.facade.engine.dialect.name == "postgresql":
+            with pytest.raises(RuntimeError, match="a lookup may not write"):
+                s.facade.read(writes, primary=True)
+        else:
+            s.facade.read(writes, primary=True)  # a read transaction, rolled back
     with s.facade.engine.connect() as conn:
         name = conn.execute(sa.text("select name from customers where id = 'C1'"))
         assert name.scalar_one() == "Ann"
+        entries = conn.execute(sa.text("select count(*) from journal_entries where kind = 'test'"))
+        assert entries.scalar_one() == 0
 
 
 def test_a_refused_post_keeps_nothing_but_its_audit(shop: tuple[Shop, TestClient]) -> None:

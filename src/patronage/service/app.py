@@ -58,7 +58,9 @@ class Patronage:
             return fn(tx)
 
     def read(self, fn: Callable[[Tx], T], primary: bool = False) -> T:
-        """Run a query; nothing it does is kept. It reads the replica when there is one:
+        """Run a query; it writes nothing (on PostgreSQL a primary read is a lookup, which
+        refuses writes and records the request's audit row itself, `uow.write_after_lookup`;
+        elsewhere it is rolled back). It reads the replica when there is one:
         reports, listings, exports. A replica lags the primary (by milliseconds, more under
         load), so `primary=True` for a read that a write decides on or that must see a write
         just made: a quote, a preview, the point lookups a POS makes around its posts."""

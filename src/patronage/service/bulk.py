@@ -89,7 +89,7 @@ Post = Callable[[Tx, dict[str, Any]], Any]
 Known = Callable[[BulkRepository, dict[str, Any]], bool]
 ORDER = {"customer": 0, "adjustment": 1, "invoice": 2, "payment": 3}  # within one day
 BATCH = 5000  # documents per transaction: the reads, marks and commits of one are shared
-FIRST_WINDOW = 100  # documents: the first window need not wait for a whole batch to be read
+FIRST_WINDOW = 100  # documents: the first progress is shown after a small window
 GROWTH = 1.5  # each window after it half as large again, up to a batch
 
 

@@ -587,7 +587,7 @@ def quote(tx: Tx, body: Any, explain: bool = False) -> dict[str, Any]:
     applied as posting it would (seed 003's "Use Loyalty Points"): the same totals, the
     same points, the same refusals. `points` is what posting it earns at once;
     `points_earnable` what it earns once paid in full (A5). `explain`: say why, line by
-    line (core/explain.py). The caller rolls back."""
+    line (core/explain.py). A lookup: it writes nothing (`engine.lookups`)."""
     b: InvoiceIn = parse(InvoiceIn, body)
     day = b.date or tx.day
     customer = validate_refs(tx, b.store, b.customer, lock=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -13,6 +14,8 @@ from sqlalchemy.engine import Engine
 from patronage.adapters.db.engine import LOOKUP
 from patronage.adapters.db.repository import Repository
 from patronage.service.clock import Clock
+
+log = logging.getLogger("patronage.uow")
 
 
 @dataclass
@@ -64,7 +67,11 @@ def write_after_lookup(tx: Tx) -> None:
             or not conn.get_execution_options().get(LOOKUP):
         return
     conn.execution_options(**{LOOKUP: False})  # this one write is the request's own record
-    extra.write(tx)
+    try:
+        extra.write(tx)
+    except Exception:  # the answer stands: the entry point writes the record afterwards
+        log.exception("could not record the request with its lookup")
+        return
     extra.written = True
 
 

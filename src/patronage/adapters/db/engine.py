@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ DEFAULT_URL = "sqlite:///patronage.db"
 READ_ONLY = "patronage_read_only"  # execution option: a connection that never writes
 LOOKUP = "patronage_lookup"  # execution option: a point read, each statement on its own
 WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE")
+# A write inside a WITH (a data-modifying CTE, as books.py's one-statement writes are)
+WRITE_IN_WITH = re.compile(r"\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM|MERGE\s+INTO)\b",
+                           re.IGNORECASE)
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -58,7 +62,6 @@ def make_engine(url: str | None = None) -> Engine:
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
                            json_serializer=to_json)
-    _lookups_never_write(engine)
     return engine
 
 
@@ -71,15 +74,25 @@ def lookups(engine: Engine) -> Engine:
     keeps its read transaction (one snapshot), as BEGIN costs it no round trip."""
     if is_sqlite(engine):
         return engine
-    return engine.execution_options(isolation_level="AUTOCOMMIT", **{LOOKUP: True})
+    looking = engine.execution_options(isolation_level="AUTOCOMMIT", **{LOOKUP: True})
+    event.listen(looking, "before_cursor_execute", _refuse_writes)
+    return looking
 
 
-def _lookups_never_write(engine: Engine) -> None:
-    @event.listens_for(engine, "before_cursor_execute")
-    def _refuse(conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
-        if conn.get_execution_options().get(LOOKUP) and statement.lstrip()[:8].upper().startswith(
-                WRITES):
-            raise RuntimeError(f"a lookup may not write: {statement[:60]}")
+def base_engine(engine: Engine) -> Engine:
+    """The engine `lookups` was made from (itself for any other): its caches, its isolation."""
+    return getattr(engine, "_proxied", engine)
+
+
+def writes(statement: str) -> bool:
+    head = statement.lstrip()[:8].upper()
+    return head.startswith(WRITES) or (head.startswith("WITH") and
+                                       WRITE_IN_WITH.search(statement) is not None)
+
+
+def _refuse_writes(conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+    if conn.get_execution_options().get(LOOKUP) and writes(statement):
+        raise RuntimeError(f"a lookup may not write: {statement[:60]}")
 
 
 def to_json(value: Any) -> str:

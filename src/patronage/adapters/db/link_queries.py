@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
+from patronage.adapters.db.engine import base_engine
 from patronage.adapters.db.tables import customers
 from patronage.adapters.db.tables_links import customer_link_keys as keys
 from patronage.adapters.db.tables_links import customer_links as links
@@ -109,7 +110,7 @@ class LinkQueries:
         refused (a read-only replica), nothing of it kept."""
         from patronage.adapters.db.repository import Repository  # it imports this module
 
-        engine = self.conn.engine
+        engine = base_engine(self.conn.engine)  # not a lookup's: this one writes
         if self.conn.in_transaction() and isinstance(engine.pool, StaticPool):
             return None, BUSY
         try:

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from patronage.adapters.db import tables as t
 from patronage.adapters.db import tables_tiers as tt
 from patronage.adapters.db.books import Books, new_id
+from patronage.adapters.db.engine import base_engine
 from patronage.adapters.db.link_queries import LinkQueries
 from patronage.adapters.db.outbox_queries import OutboxQueries
 from patronage.adapters.db.read_queries import ReadQueries
@@ -58,12 +59,6 @@ _PROGRAMS: weakref.WeakKeyDictionary[Engine, dict[str, Program]] = \
     weakref.WeakKeyDictionary()
 # Store ids seen to exist, by engine (see `Repository.store_exists`).
 _STORES: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
-
-
-def _base(engine: Engine) -> Engine:
-    """The engine whose caches these are: the lookups' engine (`engine.lookups`, the same
-    engine with other options) shares the primary's, so both hand out the same `Program`."""
-    return getattr(engine, "_proxied", engine)
 
 
 class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries):
@@ -121,7 +116,7 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
         """Whether the store is known: stores are added and renamed, never deleted, so a
         store once seen is remembered per process and database (a POS document names its
         store on every post)."""
-        known = _STORES.setdefault(_base(self.conn.engine), set())
+        known = _STORES.setdefault(base_engine(self.conn.engine), set())
         if store_id in known:
             return True
         if self.store(store_id) is None:
@@ -273,7 +268,8 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
         process and version: `save_program` is their only writer and adds one to the
         version each time, so a row read now with a version already seen (and the same
         settings) has the same children, and the cached value is the answer."""
-        known = _PROGRAMS.setdefault(_base(self.conn.engine), {})
+        # per base engine: lookups (`engine.lookups`) hand out the same `Program`
+        known = _PROGRAMS.setdefault(base_engine(self.conn.engine), {})
         key = repr(tuple(row.items()))  # its lists (statuses) are not hashable
         program = known.get(key)
         if program is None:
@@ -328,7 +324,7 @@ class Repository(Books, ServiceQueries, ReadQueries, OutboxQueries, LinkQueries)
     def save_program(self, p: Program) -> None:
         pid = p.id
         self._memo.clear()
-        _PROGRAMS.pop(_base(self.conn.engine), None)
+        _PROGRAMS.pop(base_engine(self.conn.engine), None)
         for child in (t.program_filters, t.program_rates, t.program_awards, tt.program_tiers):
             self.conn.execute(delete(child).where(child.c.program_id == pid))
         values = {c.name: getattr(p, c.name) for c in t.programs.columns if c.name != "version"}

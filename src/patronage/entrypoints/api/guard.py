@@ -186,7 +186,7 @@ class Guard:
         elif idem is not None and scope["method"] == "POST" and key is not None:
             await self._idempotent(scope, receive, answered, request, key, idem, raw, rider)
         else:
-            await self._run(scope, receive, answered.keep, rider)
+            await self._run(scope, receive, answered.keep, rider, answered)
         worker = getattr(scope["app"].state, "worker", None)
         if worker is not None and answered.status < 300:
             worker.wake()  # new events may wait for delivery
@@ -199,7 +199,9 @@ class Guard:
         await answered.send(send)  # after the audit, as the answer is final only then
 
     async def _run(self, scope: Scope, receive: Receive, send: Send,
-                   rider: Rider | None = None) -> None:
+                   rider: Rider | None = None, answered: Answer | None = None) -> None:
+        """The app, its faults translated. `answered`: a write's held answer (`send` is
+        its `keep`), which a fault replaces whole, as nothing of it has reached the client."""
         token = uow.rider.set(rider)  # the request's command writes its audit row
         started = False
 
@@ -211,7 +213,9 @@ class Guard:
         try:
             await self.app(scope, receive, sending)
         except Exception as exc:  # one translator answers every fault
-            if started:
+            if answered is not None:
+                answered.forget()
+            elif started:
                 raise
             await translate(exc)(scope, receive, send)
         finally:
@@ -251,7 +255,7 @@ class Guard:
                            headers={"Idempotent-Replayed": "true"})(scope, receive,
                                                                     answered.keep)
             return
-        await self._run(scope, receive, answered.keep, rider)
+        await self._run(scope, receive, answered.keep, rider, answered)
         try:
             if 200 <= answered.status < 300:
                 await run_in_threadpool(records.finish, app, key.id, idem,
@@ -274,6 +278,11 @@ class Answer:
         if message["type"] == "http.response.start":
             self.status = int(message["status"])
         self.messages.append(message)
+
+    def forget(self) -> None:
+        """Drop what was kept (a fault after the answer began: it is answered anew)."""
+        self.status = 500
+        self.messages.clear()
 
     def content(self) -> bytes:
         return b"".join(m.get("body", b"") for m in self.messages
